@@ -8,7 +8,7 @@ import (
 // Configuration errors returned by New.
 var (
 	ErrZeroInterval = errors.New("election: advbase and advskew are both 0")
-	ErrAdvSkew      = errors.New("election: advskew 255 is reserved for the bow-out advert")
+	ErrAdvSkew      = errors.New("election: advbase 255 with advskew 255 is the bow-out advert, not a configuration")
 	ErrNoSelf       = errors.New("election: Self address not set")
 	ErrDeadRatio    = errors.New("election: deadratio too large")
 	ErrTieBreak     = errors.New("election: unknown tie-break rule")
@@ -70,7 +70,7 @@ func New(cfg Config) (*Machine, error) {
 	switch {
 	case cfg.AdvBase == 0 && cfg.AdvSkew == 0:
 		return nil, ErrZeroInterval
-	case cfg.AdvSkew == bowOut:
+	case cfg.AdvBase == bowOut && cfg.AdvSkew == bowOut:
 		return nil, ErrAdvSkew
 	case !cfg.Self.IsValid():
 		return nil, ErrNoSelf

@@ -25,8 +25,7 @@ func TestNewValidation(t *testing.T) {
 		err  error
 	}{
 		{"zero interval", election.Config{Self: self}, election.ErrZeroInterval},
-		{"skew 255", election.Config{AdvBase: 1, AdvSkew: 255, Self: self}, election.ErrAdvSkew},
-		{"skew 255 base 0", election.Config{AdvSkew: 255, Self: self}, election.ErrAdvSkew},
+		{"skew 255 base 255", election.Config{AdvBase: 255, AdvSkew: 255, Self: self}, election.ErrAdvSkew},
 		{"no self", election.Config{AdvBase: 1}, election.ErrNoSelf},
 		{"deadratio", election.Config{AdvBase: 1, DeadRatio: 1 << 20, Self: self}, election.ErrDeadRatio},
 		{"tie-break", election.Config{AdvBase: 1, TieBreak: 9, Self: self}, election.ErrTieBreak},

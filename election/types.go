@@ -82,7 +82,7 @@ func (d Demotion) String() string {
 // default: the zero Config is invalid.
 type Config struct {
 	AdvBase   uint8    // seconds; 0 is legal only with AdvSkew > 0 (OpenBSD)
-	AdvSkew   uint8    // 1/256 s; 0..254 (255 is reserved for the bow-out advert)
+	AdvSkew   uint8    // 1/256 s; 0..255, but not 255 with AdvBase 255 (the bow-out advert)
 	DeadRatio uint     // master-down = DeadRatio × AdvBase + AdvSkew/256 s; 0 means 3
 	Preempt   bool     // take over from a worse master (ucarp -P)
 	TieBreak  TieBreak // equal adverts seen by a master
