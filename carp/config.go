@@ -1,0 +1,250 @@
+package carp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/gocarp/gocarp/election"
+	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/transport"
+)
+
+// State is a group's protocol state: INIT, BACKUP or MASTER.
+type State = election.State
+
+// The states a Group can be in.
+const (
+	StateInit   = election.Init
+	StateBackup = election.Backup
+	StateMaster = election.Master
+)
+
+// Reason says why a transition happened.
+type Reason = election.Reason
+
+// TieBreak selects how a master resolves an advert with exactly its own
+// priority.
+type TieBreak = election.TieBreak
+
+// The tie-break rules (spec §4.2).
+const (
+	// TieBreakUcarp keeps the node whose IPv4 source address is lower when
+	// read as a little-endian integer, as ucarp does on x86. Mixed clusters
+	// with ucarp converge only with this rule. It is the default.
+	TieBreakUcarp = election.TieBreakUcarp
+	// TieBreakBSD makes the master that hears an equal advert step down,
+	// as the OpenBSD and FreeBSD kernels do.
+	TieBreakBSD = election.TieBreakBSD
+)
+
+// Demotion selects how a demotion count is advertised (spec §4.3).
+type Demotion = election.Demotion
+
+// The demotion styles.
+const (
+	// DemoteSkew adds the demotion count to the advertised advskew, capped
+	// at 240, as FreeBSD does. Every peer, ucarp included, understands it.
+	DemoteSkew = election.DemoteSkew
+	// DemoteByte advertises the count in the demote byte, as OpenBSD does.
+	// ucarp and FreeBSD ignore that byte.
+	DemoteByte = election.DemoteByte
+)
+
+// Transition is one change of state, as passed to the callbacks.
+type Transition struct {
+	From, To State
+	Reason   Reason
+	// At is the time of the change on the group's clock.
+	At time.Time
+	// Seq numbers a group's transitions from 1, so a callback can tell
+	// that it has seen every one.
+	Seq uint64
+}
+
+func (t Transition) String() string {
+	return fmt.Sprintf("%s -> %s (%s)", t.From, t.To, t.Reason)
+}
+
+// Announcer sends the unsolicited announcements (gratuitous ARP for IPv4,
+// neighbour advertisements for IPv6) that move a VIP's traffic to the new
+// master. package arp provides one for Linux.
+type Announcer interface {
+	Announce(vips []netip.Addr) error
+}
+
+// Config describes one failover group: a VHID and its virtual addresses on
+// one link. The zero value of every optional field means the ucarp default.
+type Config struct {
+	// Interface names the link, for logs and callbacks.
+	Interface string
+	// VHID is the virtual host ID, 1..255. Required.
+	VHID uint8
+	// VIPs are the virtual addresses the group fails over. At least one is
+	// required. All of them are covered by the digest (spec §2), so every
+	// peer must list the same set.
+	VIPs []netip.Addr
+	// Password keys the HMAC-SHA1 digest: 1..19 bytes. Required.
+	Password []byte
+	// Source is this node's real IPv4 address: the advert source, and the
+	// address the tie-break compares. Required unless every VIP is IPv6.
+	Source netip.Addr
+	// Source6 is this node's IPv6 link-local address, the source of IPv6
+	// adverts. Required when any VIP is IPv6.
+	Source6 netip.Addr
+	// Group is the IPv4 destination of adverts: 224.0.0.18 when zero.
+	Group netip.Addr
+
+	// AdvBase is the advertisement base interval in seconds. When AdvBase
+	// and AdvSkew are both zero (an invalid pair for every peer) AdvBase
+	// defaults to 1; AdvBase 0 with a non-zero AdvSkew is the sub-second mode.
+	AdvBase uint8
+	// AdvSkew adds AdvSkew/256 s to the interval: a higher skew is a less
+	// preferred node. 0..255, but not 255 together with AdvBase 255: that
+	// pair is the bow-out advert.
+	AdvSkew uint8
+	// DeadRatio is how many advert intervals a backup waits: 3 when zero.
+	DeadRatio uint
+	// Preempt makes a backup take over from a worse master.
+	Preempt bool
+	// TieBreak resolves equal priorities; TieBreakUcarp when zero.
+	TieBreak TieBreak
+	// Demotion selects how SetDemote is advertised; DemoteSkew when zero.
+	Demotion Demotion
+	// Neutral suppresses the OnBackup call that otherwise marks the start
+	// (ucarp runs its down script at start unless --neutral).
+	Neutral bool
+
+	// Transport carries the adverts. Required. The group owns it from New
+	// on and closes it when it stops.
+	Transport transport.Transport
+	// Clock is the time source: transport.SystemClock when nil.
+	Clock transport.Clock
+	// Logger receives the group's logs: nothing is logged when nil.
+	Logger *slog.Logger
+	// Rand seeds the advert counter and IP IDs: a cryptographic source when
+	// nil. Simulations pass a seeded one to be reproducible.
+	Rand func() uint64
+	// Announcer sends gratuitous ARP / neighbour advertisements on the
+	// engine's schedule. None are sent when nil.
+	Announcer Announcer
+
+	// OnMaster is called after the group becomes MASTER.
+	OnMaster func(Transition)
+	// OnBackup is called after the group stops being MASTER (to BACKUP or,
+	// on link loss, INIT) and when it first enters BACKUP at start unless
+	// Neutral is set.
+	OnBackup func(Transition)
+	// Callbacks are called one at a time, in order, from a goroutine of the
+	// group's own: a slow callback delays later callbacks, never the
+	// protocol.
+}
+
+// Errors from New that name the field at fault.
+var (
+	ErrConfig = errors.New("carp: invalid config")
+)
+
+func configError(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrConfig, field, fmt.Sprintf(format, args...))
+}
+
+// resolved is a validated Config with its defaults applied.
+type resolved struct {
+	Config
+	v4, v6 []netip.Addr
+	signer *hmac.Signer
+}
+
+func (c Config) resolve() (*resolved, error) {
+	r := &resolved{Config: c}
+	if c.VHID == 0 {
+		return nil, configError("VHID", "must be 1..255")
+	}
+	if len(c.VIPs) == 0 {
+		return nil, configError("VIPs", "at least one virtual address is required")
+	}
+	for _, a := range c.VIPs {
+		switch {
+		case !a.IsValid():
+			return nil, configError("VIPs", "invalid address")
+		case a.Is4() || a.Is4In6():
+			r.v4 = append(r.v4, a.Unmap())
+		default:
+			r.v6 = append(r.v6, a.WithZone(""))
+		}
+	}
+	if len(r.v4) > 0 {
+		if !c.Source.IsValid() || !c.Source.Unmap().Is4() {
+			return nil, configError("Source", "an IPv4 source address is required for IPv4 VIPs")
+		}
+		r.Source = c.Source.Unmap()
+	} else if c.Source.IsValid() {
+		return nil, configError("Source", "set, but no VIP is IPv4")
+	}
+	if len(r.v6) > 0 {
+		if !c.Source6.IsValid() || !c.Source6.Is6() || c.Source6.Is4In6() {
+			return nil, configError("Source6", "an IPv6 source address is required for IPv6 VIPs")
+		}
+	} else if c.Source6.IsValid() {
+		return nil, configError("Source6", "set, but no VIP is IPv6")
+	}
+	if !c.Group.IsValid() {
+		r.Group = IPv4Group
+	} else if !c.Group.Unmap().Is4() || !c.Group.Unmap().IsMulticast() {
+		return nil, configError("Group", "%s is not an IPv4 multicast address", c.Group)
+	} else {
+		r.Group = c.Group.Unmap()
+	}
+	if c.AdvBase == 0 && c.AdvSkew == 0 {
+		r.AdvBase = 1
+	}
+	if c.AdvBase == 255 && c.AdvSkew == 255 {
+		return nil, configError("AdvSkew", "advbase 255 with advskew 255 is the bow-out advert, not a configuration")
+	}
+	if c.DeadRatio == 0 {
+		r.DeadRatio = 3
+	}
+	if c.Transport == nil {
+		return nil, configError("Transport", "required")
+	}
+	if c.Clock == nil {
+		r.Clock = transport.SystemClock
+	}
+	if c.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	if n := len(c.Password); n == 0 || n > hmac.MaxPasswordLen {
+		return nil, configError("Password", "must be 1..%d bytes, got %d", hmac.MaxPasswordLen, n)
+	}
+	signer, err := hmac.NewSigner(c.Password, c.VHID, c.VIPs)
+	if err != nil {
+		return nil, configError("VIPs", "%v", err)
+	}
+	r.signer = signer
+	return r, nil
+}
+
+func (r *resolved) electionConfig() election.Config {
+	self := r.Source
+	if !self.IsValid() {
+		self = r.Source6
+	}
+	var src election.Addr
+	if self.Is4() {
+		src = election.AddrFrom4(self.As4())
+	} else {
+		src = election.AddrFrom16(self.As16())
+	}
+	return election.Config{
+		AdvBase:   r.AdvBase,
+		AdvSkew:   r.AdvSkew,
+		DeadRatio: r.DeadRatio,
+		Preempt:   r.Preempt,
+		TieBreak:  r.TieBreak,
+		Demotion:  r.Demotion,
+		Self:      src,
+	}
+}

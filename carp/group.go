@@ -1,0 +1,476 @@
+package carp
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/gocarp/gocarp/election"
+	"github.com/gocarp/gocarp/transport"
+)
+
+// Errors from a Group's lifecycle methods.
+var (
+	ErrStarted    = errors.New("carp: group already started")
+	ErrNotStarted = errors.New("carp: group not started")
+	ErrStopped    = errors.New("carp: group stopped")
+)
+
+// dropLogEvery bounds how often one drop reason is logged: ucarp logs every
+// bad packet, which lets a peer with a wrong password flood the log.
+const dropLogEvery = 10 * time.Second
+
+// Group is one CARP virtual host: it runs the election for a VHID on one
+// link, sends and checks adverts, and reports transitions.
+//
+// All protocol work happens under one mutex, entered from the transport's
+// receive handler, from the clock's timers and from the API methods, so a
+// Group driven by a virtual clock and an in-memory network (package
+// transport/memnet) is fully deterministic. Callbacks run on a goroutine of
+// their own and never hold up the protocol.
+type Group struct {
+	cfg    *resolved
+	clock  transport.Clock
+	log    *slog.Logger
+	filter Filter
+	rand   func() uint64
+
+	mu        sync.Mutex
+	m         *election.Machine
+	started   bool
+	stopped   bool
+	counter   uint64
+	pkt       Packet
+	buf       []byte
+	seq       uint64
+	stats     Stats
+	dropped   map[string]uint64
+	dropLog   map[string]dropLogState
+	timerAt   time.Time
+	timerGen  uint64
+	stopTimer func() bool
+
+	notify *notifier
+}
+
+type dropLogState struct {
+	last       time.Time
+	suppressed uint64
+}
+
+// Stats is a snapshot of a group's counters.
+type Stats struct {
+	State State
+	// Transitions counts state changes; LastTransition is the latest.
+	Transitions    uint64
+	LastTransition Transition
+	// Master is the source of the last valid advert heard, or our own
+	// source while we are master.
+	Master          netip.Addr
+	AdvertsSent     uint64
+	AdvertsReceived uint64
+	SendErrors      uint64
+	Announcements   uint64
+	AnnounceErrors  uint64
+	// Dropped counts received packets that failed validation, by
+	// DropReason.
+	Dropped map[string]uint64
+	// Demote is the current demotion count (SetDemote).
+	Demote uint8
+	// Counter is the last advert counter sent or adopted.
+	Counter uint64
+}
+
+// New validates cfg and returns a group ready to Start. A bad config is an
+// error wrapping ErrConfig that names the field.
+func New(cfg Config) (*Group, error) {
+	r, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	m, err := election.New(r.electionConfig())
+	if err != nil {
+		return nil, configError("AdvBase/AdvSkew", "%v", err)
+	}
+	g := &Group{
+		cfg:     r,
+		clock:   r.Clock,
+		log:     r.Logger.With("iface", r.Interface, "vhid", r.VHID),
+		m:       m,
+		rand:    r.Rand,
+		buf:     make([]byte, 0, IPv6HeaderLen+AdvertLen),
+		dropped: make(map[string]uint64),
+		dropLog: make(map[string]dropLogState),
+		notify:  newNotifier(),
+	}
+	if g.rand == nil {
+		g.rand = cryptoRand
+	}
+	local := []netip.Addr{}
+	for _, a := range []netip.Addr{r.Source, r.Source6} {
+		if a.IsValid() {
+			local = append(local, a)
+		}
+	}
+	if ad, ok := r.Transport.(transport.Addresser); ok {
+		local = append(local, ad.Addrs()...)
+	}
+	g.filter = Filter{
+		VHID:   r.VHID,
+		Local:  local,
+		Group:  r.Group,
+		Signer: r.signer,
+	}
+	return g, nil
+}
+
+func cryptoRand() uint64 {
+	var b [8]byte
+	_, _ = crand.Read(b[:]) // never fails on supported platforms
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// Start begins the protocol: the group listens, enters BACKUP and arms its
+// master-down timer. It returns at once; use Shutdown or Close to stop.
+func (g *Group) Start() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.started {
+		return ErrStarted
+	}
+	g.started = true
+	g.counter = g.rand()
+	go g.notify.run()
+	if err := g.cfg.Transport.Listen(g.receive); err != nil {
+		g.stopped = true
+		g.notify.close()
+		return err
+	}
+	g.step(election.Event{Kind: election.EventStart})
+	return nil
+}
+
+// Run starts the group and runs it until ctx ends, then shuts it down
+// gracefully (see Shutdown). It returns nil after a clean shutdown.
+func (g *Group) Run(ctx context.Context) error {
+	if err := g.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return g.Shutdown(sctx)
+}
+
+// Shutdown stops the group gracefully: a MASTER first sends the bow-out
+// advert (advbase 255, advskew 255, spec §4.4) so that a backup takes over
+// at once, and reports the change to OnBackup. Shutdown closes the
+// transport and waits, until ctx ends, for the callbacks to return.
+func (g *Group) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	if !g.started {
+		g.mu.Unlock()
+		return ErrNotStarted
+	}
+	if g.stopped {
+		g.mu.Unlock()
+		return nil
+	}
+	if g.m.State() == StateMaster {
+		g.step(election.Event{Kind: election.EventBowOut})
+	}
+	g.halt()
+	g.mu.Unlock()
+	err := g.cfg.Transport.Close()
+	if werr := g.notify.wait(ctx); werr != nil && err == nil {
+		err = werr
+	}
+	g.notify.close()
+	return err
+}
+
+// Close stops the group at once, without a farewell: to its peers it looks
+// like a crash. Callbacks already queued still run.
+func (g *Group) Close() error {
+	g.mu.Lock()
+	if g.stopped || !g.started {
+		g.stopped = true
+		g.mu.Unlock()
+		return nil
+	}
+	g.halt()
+	g.mu.Unlock()
+	err := g.cfg.Transport.Close()
+	g.notify.close()
+	return err
+}
+
+// halt stops the timers; g.mu is held.
+func (g *Group) halt() {
+	g.stopped = true
+	if g.stopTimer != nil {
+		g.stopTimer()
+		g.stopTimer = nil
+	}
+	g.timerGen++
+}
+
+// WaitCallbacks blocks until every callback for the transitions so far
+// has returned, or ctx ends.
+func (g *Group) WaitCallbacks(ctx context.Context) error {
+	return g.notify.wait(ctx)
+}
+
+// State returns the current state.
+func (g *Group) State() State {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.m.State()
+}
+
+// Stats returns a snapshot of the group's counters.
+func (g *Group) Stats() Stats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.stats
+	s.State = g.m.State()
+	s.Demote = g.m.Demote()
+	s.Counter = g.counter
+	s.Dropped = make(map[string]uint64, len(g.dropped))
+	for k, v := range g.dropped {
+		s.Dropped[k] = v
+	}
+	return s
+}
+
+// BowOut hands mastership over at once: a MASTER sends the bow-out advert
+// and becomes BACKUP, and a backup takes over without waiting for the
+// master-down timer. If no backup answers, this node takes over again after
+// the master-down interval. It does nothing unless the group is MASTER.
+func (g *Group) BowOut() error {
+	return g.event(election.Event{Kind: election.EventBowOut})
+}
+
+// SetDemote sets the demotion count (0 = not demoted), advertised as the
+// Config's Demotion says. A demoted node loses elections against peers
+// that are not.
+func (g *Group) SetDemote(n uint8) error {
+	return g.event(election.Event{Kind: election.EventDemote, Demote: n})
+}
+
+// SetLink reports the link's carrier. Down: the group stops being MASTER
+// and waits in INIT. Up: it starts again as BACKUP at once.
+func (g *Group) SetLink(up bool) error {
+	kind := election.EventLinkDown
+	if up {
+		kind = election.EventLinkUp
+	}
+	return g.event(election.Event{Kind: kind})
+}
+
+func (g *Group) event(ev election.Event) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return ErrStopped
+	}
+	if !g.started {
+		return ErrNotStarted
+	}
+	g.step(ev)
+	return nil
+}
+
+// receive is the transport's handler.
+func (g *Group) receive(b []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return
+	}
+	if err := g.pkt.UnmarshalBinary(b); err != nil {
+		g.drop(err)
+		return
+	}
+	if err := g.filter.Check(&g.pkt); err != nil {
+		g.drop(err)
+		return
+	}
+	a := &g.pkt.Advert
+	g.stats.AdvertsReceived++
+	g.stats.Master = g.pkt.Src
+	// Adopt the peer's counter (spec §3): our next advert continues it.
+	g.counter = a.Counter
+	g.step(election.Event{Kind: election.EventAdvert, Advert: election.Advert{
+		Src:     electionAddr(g.pkt.Src),
+		AdvBase: a.AdvBase,
+		AdvSkew: a.AdvSkew,
+		Demote:  a.Demote,
+	}})
+}
+
+func electionAddr(a netip.Addr) election.Addr {
+	if a.Is4() {
+		return election.AddrFrom4(a.As4())
+	}
+	return election.AddrFrom16(a.As16())
+}
+
+func (g *Group) drop(err error) {
+	reason := DropReason(err)
+	g.dropped[reason]++
+	now := g.clock.Now()
+	st := g.dropLog[reason]
+	if !st.last.IsZero() && now.Sub(st.last) < dropLogEvery {
+		st.suppressed++
+		g.dropLog[reason] = st
+		return
+	}
+	g.log.Warn("dropped packet", "reason", reason, "err", err, "suppressed", st.suppressed)
+	g.dropLog[reason] = dropLogState{last: now}
+}
+
+// step feeds one event to the machine and carries out its actions; g.mu is
+// held.
+func (g *Group) step(ev election.Event) {
+	now := g.clock.Now()
+	sendFailed, sendOK := false, false
+	for _, act := range g.m.Step(now, ev) {
+		switch act.Kind {
+		case election.ActionTransition:
+			g.transition(now, act)
+		case election.ActionGratuitousARP:
+			g.announce()
+		case election.ActionSendAdvert:
+			if err := g.send(act.Advert); err != nil {
+				g.stats.SendErrors++
+				g.log.Warn("sending advert", "err", err)
+				sendFailed = true
+			} else {
+				sendOK = true
+			}
+		}
+	}
+	// Send results feed back into the machine (ucarp's advskew 240 after
+	// repeated failures). The actions slice is spent by now.
+	switch {
+	case sendFailed:
+		g.m.Step(now, election.Event{Kind: election.EventSendError})
+	case sendOK:
+		g.m.Step(now, election.Event{Kind: election.EventSendOK})
+	}
+	g.arm(now)
+}
+
+func (g *Group) transition(now time.Time, act election.Action) {
+	g.seq++
+	t := Transition{From: act.From, To: act.To, Reason: act.Reason, At: now, Seq: g.seq}
+	g.stats.Transitions++
+	g.stats.LastTransition = t
+	if t.To == StateMaster {
+		g.stats.Master = g.cfg.Source
+		if !g.stats.Master.IsValid() {
+			g.stats.Master = g.cfg.Source6
+		}
+	}
+	g.log.Info("state change", "from", t.From.String(), "to", t.To.String(), "reason", t.Reason.String())
+	var cb func(Transition)
+	switch {
+	case t.To == StateMaster:
+		cb = g.cfg.OnMaster
+	case t.From == StateMaster:
+		cb = g.cfg.OnBackup
+	case t.From == StateInit && t.To == StateBackup && t.Seq == 1 && !g.cfg.Neutral:
+		cb = g.cfg.OnBackup
+	}
+	if cb != nil {
+		g.notify.enqueue(func() { cb(t) })
+	}
+}
+
+func (g *Group) announce() {
+	if g.cfg.Announcer == nil {
+		return
+	}
+	if err := g.cfg.Announcer.Announce(g.cfg.VIPs); err != nil {
+		g.stats.AnnounceErrors++
+		g.log.Warn("announcing VIPs", "err", err)
+		return
+	}
+	g.stats.Announcements++
+}
+
+// send builds, signs and sends one advert per address family in use.
+func (g *Group) send(ea election.Advert) error {
+	g.counter++
+	a := Advert{
+		Version: Version,
+		Type:    TypeAdvertisement,
+		VHID:    g.cfg.VHID,
+		AdvSkew: ea.AdvSkew,
+		AuthLen: AuthLen,
+		Demote:  ea.Demote,
+		AdvBase: ea.AdvBase,
+		Counter: g.counter,
+		Digest:  g.cfg.signer.Sign(g.counter),
+	}
+	var errs []error
+	if g.cfg.Source.IsValid() {
+		b, err := AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a)
+		if err == nil {
+			err = g.cfg.Transport.Send(b)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			g.stats.AdvertsSent++
+		}
+	}
+	if g.cfg.Source6.IsValid() {
+		b, err := AppendIPv6(g.buf[:0], g.cfg.Source6, IPv6Group, &a)
+		if err == nil {
+			err = g.cfg.Transport.Send(b)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			g.stats.AdvertsSent++
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// arm makes the clock's timer match the machine's deadline; g.mu is held.
+func (g *Group) arm(now time.Time) {
+	d := g.m.Deadline()
+	if d.Equal(g.timerAt) && (d.IsZero() || g.stopTimer != nil) {
+		return
+	}
+	if g.stopTimer != nil {
+		g.stopTimer()
+		g.stopTimer = nil
+	}
+	g.timerGen++
+	g.timerAt = d
+	if d.IsZero() || g.stopped {
+		return
+	}
+	gen := g.timerGen
+	g.stopTimer = g.clock.AfterFunc(d.Sub(now), func() { g.fire(gen) })
+}
+
+func (g *Group) fire(gen uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped || gen != g.timerGen {
+		return // a timer that was replaced while it fired
+	}
+	g.stopTimer = nil
+	g.timerAt = time.Time{}
+	g.step(election.Event{Kind: election.EventTimeout})
+}
