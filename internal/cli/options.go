@@ -1,0 +1,460 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Defaults, as ucarp's where ucarp has the option.
+const (
+	DefaultAdvBase       = 1
+	DefaultDeadRatio     = 3
+	DefaultFacility      = "daemon"
+	DefaultTieBreak      = "ucarp"
+	DefaultSourceMAC     = "real"
+	DefaultScriptTimeout = 10 * time.Second
+
+	// PasswordEnv names the environment variable read for the password when
+	// neither -p nor -o is given. Unlike -p, it does not show in ps(1).
+	// carpd should unset it once parsed, or every script inherits the password.
+	PasswordEnv = "CARPD_PASSWORD"
+
+	// MaxPasswordLen is the longest password ucarp accepts (its key buffer is
+	// 20 bytes including the NUL); the BSD kernels truncate to the same length.
+	MaxPasswordLen = 19
+	// MaxDeadRatio bounds -r so that deadratio × advbase seconds fits a time.Duration
+	// with room to spare; ucarp takes any unsigned int.
+	MaxDeadRatio = 65535
+	// maxIfNameLen is IFNAMSIZ-1; ucarp fails with "Interface name too long" beyond it.
+	maxIfNameLen = 15
+)
+
+// DefaultMcast is the IPv4 CARP group, ucarp's default for --mcast.
+var DefaultMcast = netip.MustParseAddr("224.0.0.18")
+
+// Options is a parsed, validated ucarp-compatible command line.
+type Options struct {
+	Interface      string        // -i; "" = let the daemon choose (see DefaultInterface)
+	SrcIP          netip.Addr    // -s; IPv4; invalid (zero) only when every VIP is IPv6
+	VHID           uint8         // -v; 1..255
+	Password       []byte        // -p, -o or $CARPD_PASSWORD; 1..MaxPasswordLen bytes
+	PasswordSource string        // "flag", "file" or "env"
+	VIPs           []netip.Addr  // -a, in command-line order, without duplicates; at least one
+	Preempt        bool          // -P
+	Neutral        bool          // -n
+	Debug          bool          // -D
+	Shutdown       bool          // -z
+	Daemonize      bool          // -B
+	IgnoreIfState  bool          // -S
+	NoMcast        bool          // -M
+	AdvBase        uint8         // -b; default 1
+	AdvSkew        uint8         // -k; 0..255, not 255 with -b 255 (the bow-out advert)
+	DeadRatio      uint          // -r; 1..MaxDeadRatio, default 3
+	UpScript       string        // -u
+	DownScript     string        // -d
+	XParam         string        // -x
+	Mcast          netip.Addr    // -m/--mcast; IPv4, default 224.0.0.18
+	Facility       string        // -f; lower-case syslog facility name or "none"; default "daemon"
+	PIDFile        string        // --pidfile
+	TieBreak       string        // --tiebreak: "ucarp" (default) or "bsd"
+	SourceMAC      string        // --source-mac: "real" (default), "ucarp", "bsd" or a lower-case unicast MAC
+	ScriptTimeout  time.Duration // --script-timeout; default 10s; 0 = no limit
+	Help           bool          // -h, or no arguments at all (as ucarp): print Usage, exit 0
+	Version        bool          // --version
+	// Ignored holds operands (non-option words). ucarp ignores them silently, and
+	// Debian's ifupdown hook produces them when ucarp-xparam holds spaces; carpd
+	// should warn about them.
+	Ignored []string
+}
+
+// facilities are glibc's facilitynames (what ucarp matches, case-insensitively),
+// without the internal "mark"; "security" is the old name of "auth".
+var facilities = []string{
+	"auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "news",
+	"security", "syslog", "user", "uucp",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+}
+
+// parser holds what Parse has seen so far.
+type parser struct {
+	o        Options
+	passSet  bool
+	mcastSet string
+}
+
+// Parse parses a ucarp command line (args without the program name). env looks up
+// environment variables (pass os.Getenv; nil means none). When Help or Version is
+// set the other fields are not validated. Errors are *Error values.
+//
+// The password comes from the last of -p/-o; when neither is given, from
+// $CARPD_PASSWORD. Prefer -o or the environment: -p shows in ps(1).
+func Parse(args []string, env func(string) string) (*Options, error) {
+	if len(args) == 0 {
+		// ucarp prints its usage and exits 0 when run without arguments.
+		return &Options{Help: true}, nil
+	}
+	toks, operands, err := tokenize(args)
+	if err != nil {
+		return nil, err
+	}
+	p := parser{o: Options{
+		AdvBase:       DefaultAdvBase,
+		DeadRatio:     DefaultDeadRatio,
+		Mcast:         DefaultMcast,
+		Facility:      DefaultFacility,
+		TieBreak:      DefaultTieBreak,
+		SourceMAC:     DefaultSourceMAC,
+		ScriptTimeout: DefaultScriptTimeout,
+		Ignored:       operands,
+	}}
+	for _, t := range toks {
+		// ucarp acts on -h as soon as it meets it; earlier errors win, later ones are never seen.
+		switch t.opt.id {
+		case 'h':
+			return &Options{Help: true}, nil
+		case idVersion:
+			return &Options{Version: true}, nil
+		}
+		if err := p.apply(t); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.finish(env); err != nil {
+		return nil, err
+	}
+	return &p.o, nil
+}
+
+// apply handles one option. Values are checked here, in command-line order, as ucarp does.
+func (p *parser) apply(t token) error {
+	o := &p.o
+	v := t.value
+	switch t.opt.id {
+	case 'i':
+		o.Interface = v
+	case 's':
+		a, err := parseIPv4(t, "source address")
+		if err != nil {
+			return err
+		}
+		o.SrcIP = a
+	case 'm':
+		a, err := parseIPv4(t, "multicast group")
+		if err != nil {
+			return err
+		}
+		o.Mcast, p.mcastSet = a, t.flag
+	case 'v':
+		n, err := parseNumber(t, 1, 255, "vhid must be between 1 and 255")
+		if err != nil {
+			return err
+		}
+		o.VHID = uint8(n)
+	case 'p':
+		o.Password, o.PasswordSource, p.passSet = []byte(v), "flag", true
+	case 'o':
+		pw, err := readPassfile(t)
+		if err != nil {
+			return err
+		}
+		o.Password, o.PasswordSource, p.passSet = pw, "file", true
+	case 'a':
+		a, err := netip.ParseAddr(v)
+		switch {
+		case err != nil:
+			return wrapError(t.flag, ExitConfig, ErrInvalidValue, err, "%s %q: invalid address", t.flag, v)
+		case a.Zone() != "":
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: a virtual address takes no zone", t.flag, v)
+		case a.Is4In6():
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: give an IPv4 virtual address in dotted form", t.flag, v)
+		case a.IsUnspecified() || a.IsMulticast():
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: not a usable virtual address", t.flag, v)
+		}
+		if !slices.Contains(o.VIPs, a) {
+			o.VIPs = append(o.VIPs, a)
+		}
+	case 'b':
+		n, err := parseNumber(t, 0, 255, "advbase must be between 0 and 255")
+		if err != nil {
+			return err
+		}
+		o.AdvBase = uint8(n)
+	case 'k':
+		n, err := parseNumber(t, 0, 255, "advskew must be between 0 and 255")
+		if err != nil {
+			return err
+		}
+		o.AdvSkew = uint8(n)
+	case 'r':
+		n, err := parseNumber(t, 1, MaxDeadRatio, fmt.Sprintf("dead ratio must be between 1 and %d", MaxDeadRatio))
+		if err != nil {
+			return err
+		}
+		o.DeadRatio = uint(n)
+	case 'u':
+		o.UpScript = v
+	case 'd':
+		o.DownScript = v
+	case 'x':
+		o.XParam = v
+	case 'f':
+		f := strings.ToLower(v)
+		switch {
+		case f == "none":
+		case f == "security":
+			f = "auth"
+		case !slices.Contains(facilities, f):
+			return newError(t.flag, ExitConfig, ErrInvalidValue,
+				"%s %q: unknown syslog facility (want none, %s)", t.flag, v, strings.Join(facilities, ", "))
+		}
+		o.Facility = f
+	case 'P':
+		o.Preempt = true
+	case 'n':
+		o.Neutral = true
+	case 'D':
+		o.Debug = true
+	case 'z':
+		o.Shutdown = true
+	case 'B':
+		o.Daemonize = true
+	case 'S':
+		o.IgnoreIfState = true
+	case 'M':
+		o.NoMcast = true
+	case idPIDFile:
+		if v == "" {
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)
+		}
+		o.PIDFile = v
+	case idTieBreak:
+		switch strings.ToLower(v) {
+		case "ucarp", "bsd":
+			o.TieBreak = strings.ToLower(v)
+		default:
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: want ucarp or bsd", t.flag, v)
+		}
+	case idSourceMAC:
+		m, err := parseSourceMAC(t)
+		if err != nil {
+			return err
+		}
+		o.SourceMAC = m
+	case idScriptTimeout:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return wrapError(t.flag, ExitConfig, ErrInvalidValue, err, "%s %q: not a duration (e.g. 10s, 1m30s)", t.flag, v)
+		}
+		if d < 0 {
+			return newError(t.flag, ExitConfig, ErrOutOfRange, "%s %q: must not be negative", t.flag, v)
+		}
+		o.ScriptTimeout = d
+	default:
+		// Unreachable: tokenize only returns options from the table.
+		return newError(t.flag, ExitConfig, ErrUnknownOption, "unhandled option %s", t.flag)
+	}
+	return nil
+}
+
+// finish applies the checks ucarp makes after parsing, in ucarp's order, so the
+// first complaint is the one ucarp would print.
+func (p *parser) finish(env func(string) string) error {
+	o := &p.o
+	if o.VHID == 0 {
+		return newError("-v", ExitConfig, ErrMissingOption, "You must supply a valid virtual host id (-v/--vhid)")
+	}
+	if !p.passSet && env != nil {
+		if pw := env(PasswordEnv); pw != "" {
+			o.Password, o.PasswordSource = []byte(pw), "env"
+		}
+	}
+	if len(o.Password) == 0 {
+		return newError("-p", ExitConfig, ErrMissingOption,
+			"You must supply a password (-p/--pass, -o/--passfile or $%s)", PasswordEnv)
+	}
+	if o.AdvBase == 0 && o.AdvSkew == 0 {
+		return newError("-b", ExitConfig, ErrZeroInterval,
+			"You must supply an advertisement time base: -b/--advbase and -k/--advskew are both 0")
+	}
+	if o.AdvBase == 255 && o.AdvSkew == 255 {
+		// ucarp takes it, sends one advert and falls silent: the pair is
+		// the bow-out advert, which backups take as "master leaving".
+		return newError("-k", ExitConfig, ErrOutOfRange,
+			"-b 255 with -k 255 is the bow-out advertisement, not a usable interval; lower either")
+	}
+	if !o.SrcIP.IsValid() && !(len(o.VIPs) > 0 && allIPv6(o.VIPs)) {
+		return newError("-s", ExitConfig, ErrMissingOption, "You must supply a persistent source address (-s/--srcip)")
+	}
+	if len(o.VIPs) == 0 {
+		return newError("-a", ExitConfig, ErrMissingOption, "You must supply a virtual host address (-a/--addr)")
+	}
+	if !o.Mcast.IsMulticast() && !o.NoMcast {
+		return newError(p.mcastSet, ExitConfig, ErrInvalidValue,
+			"%s %s: not a multicast group (a non-multicast destination needs -M/--nomcast)", p.mcastSet, o.Mcast)
+	}
+	if len(o.Password) > MaxPasswordLen {
+		flag := map[string]string{"flag": "-p", "file": "-o", "env": "$" + PasswordEnv}[o.PasswordSource]
+		return newError(flag, ExitSetup, ErrPasswordTooLong,
+			"Password too long: %s has %d bytes, at most %d", flag, len(o.Password), MaxPasswordLen)
+	}
+	if o.Interface != "" && len(o.Interface) > maxIfNameLen {
+		return newError("-i", ExitSetup, ErrInterfaceTooLong,
+			"Interface name too long: -i %q has %d bytes, at most %d", o.Interface, len(o.Interface), maxIfNameLen)
+	}
+	return nil
+}
+
+func allIPv6(as []netip.Addr) bool {
+	for _, a := range as {
+		if !a.Is6() {
+			return false
+		}
+	}
+	return true
+}
+
+// parseIPv4 accepts what inet_pton(AF_INET) accepts: a dotted quad without
+// leading zeros. 0.0.0.0 is what ucarp reads as "not given", so it is refused.
+func parseIPv4(t token, what string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(t.value)
+	if err != nil || !a.Is4() {
+		if err == nil {
+			err = errors.New("not an IPv4 address")
+		}
+		return netip.Addr{}, wrapError(t.flag, ExitConfig, ErrInvalidValue, err,
+			"%s %q: Invalid address (the %s must be an IPv4 address)", t.flag, t.value, what)
+	}
+	if a.IsUnspecified() {
+		return netip.Addr{}, newError(t.flag, ExitConfig, ErrInvalidValue,
+			"%s %q: the %s must not be 0.0.0.0", t.flag, t.value, what)
+	}
+	return a, nil
+}
+
+// parseNumber reads an unsigned number the way ucarp's strtoul(s, NULL, 0) does
+// (0x hex, leading-0 octal, decimal, optional sign and leading blanks), except
+// that trailing garbage is an error and an out-of-range value is refused instead
+// of being truncated to a byte.
+func parseNumber(t token, lo, hi uint64, rangeMsg string) (uint64, error) {
+	n, neg, ok := parseCUint(t.value)
+	if !ok {
+		return 0, newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: not a number", t.flag, t.value)
+	}
+	if (neg && n != 0) || n < lo || n > hi {
+		return 0, newError(t.flag, ExitConfig, ErrOutOfRange, "%s %q: %s", t.flag, t.value, rangeMsg)
+	}
+	return n, nil
+}
+
+// parseCUint parses s like C's strtoul with base 0, requiring the whole string to
+// be consumed. Overflow saturates at MaxUint64 (still reported ok, as out of range later).
+func parseCUint(s string) (n uint64, neg, ok bool) {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	base := uint64(10)
+	switch {
+	case len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'):
+		base, s = 16, s[2:]
+	case len(s) > 1 && s[0] == '0':
+		base, s = 8, s[1:]
+	}
+	if s == "" {
+		return 0, false, false
+	}
+	for i := 0; i < len(s); i++ {
+		d := digitValue(s[i])
+		if d >= base {
+			return 0, false, false
+		}
+		if n > (math.MaxUint64-d)/base {
+			n = math.MaxUint64
+			continue
+		}
+		n = n*base + d
+	}
+	return n, neg, true
+}
+
+func digitValue(c byte) uint64 {
+	switch {
+	case '0' <= c && c <= '9':
+		return uint64(c - '0')
+	case 'a' <= c && c <= 'f':
+		return uint64(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return uint64(c-'A') + 10
+	}
+	return 255
+}
+
+// readPassfile returns the first line of the file, without its newline, as
+// ucarp does with fgets (so a trailing '\r' stays part of the password, and the
+// password ends at a NUL byte as strdup would end it).
+func readPassfile(t token) ([]byte, error) {
+	f, err := os.Open(t.value)
+	if err != nil {
+		return nil, wrapError(t.flag, ExitConfig, ErrPassfile, err,
+			"%s %s: unable to open passfile for reading: %v", t.flag, t.value, unwrapPath(err))
+	}
+	defer f.Close()
+	// ucarp reads one line with fgets into 512 bytes; nothing beyond the first
+	// line is read, so a FIFO or /dev/stdin works as there.
+	line, err := bufio.NewReaderSize(f, 512).ReadSlice('\n')
+	switch {
+	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull):
+		return nil, wrapError(t.flag, ExitConfig, ErrPassfile, err,
+			"%s %s: error reading passfile: %v", t.flag, t.value, unwrapPath(err))
+	case len(line) == 0:
+		return nil, newError(t.flag, ExitConfig, ErrPassfile,
+			"%s %s: error reading passfile: unexpected end of file", t.flag, t.value)
+	}
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) == 0 {
+		return nil, newError(t.flag, ExitConfig, ErrPassfile,
+			"%s %s: the first line of the passfile is empty", t.flag, t.value)
+	}
+	return bytes.Clone(line), nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseSourceMAC accepts the three policies or one unicast Ethernet address.
+func parseSourceMAC(t token) (string, error) {
+	v := strings.ToLower(t.value)
+	switch v {
+	case "real", "ucarp", "bsd":
+		return v, nil
+	}
+	hw, err := net.ParseMAC(v)
+	if err != nil || len(hw) != 6 {
+		return "", newError(t.flag, ExitConfig, ErrInvalidValue,
+			"%s %q: want real, ucarp, bsd or an Ethernet address like 02:00:00:00:00:01", t.flag, t.value)
+	}
+	if hw[0]&1 != 0 || bytes.Equal(hw, make([]byte, 6)) {
+		return "", newError(t.flag, ExitConfig, ErrInvalidValue,
+			"%s %q: a source MAC must be a non-zero unicast address", t.flag, t.value)
+	}
+	return hw.String(), nil
+}

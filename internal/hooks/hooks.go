@@ -1,0 +1,272 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"os/exec"
+	"sync"
+	"time"
+)
+
+// pipeDrain bounds how long a script's output is still read after it exits: a
+// background child it started may hold stdout open for ever.
+const pipeDrain = time.Second
+
+// maxLine is the longest output line logged whole; longer lines are split.
+const maxLine = 4096
+
+var (
+	// ErrTimeout is the reason logged for a script killed for running past the timeout.
+	ErrTimeout = errors.New("hooks: script timed out")
+	// ErrClosed is the reason logged for a script killed because Close gave up waiting.
+	ErrClosed = errors.New("hooks: runner closed")
+)
+
+// ScriptArgs returns ucarp's script arguments, <iface> <vip> [xparam]; ucarp
+// passes xparam only when -x was given, so an empty one is left out.
+func ScriptArgs(iface string, vip netip.Addr, xparam string) []string {
+	args := []string{iface, vip.String()}
+	if xparam != "" {
+		args = append(args, xparam)
+	}
+	return args
+}
+
+type job struct {
+	script string
+	args   []string
+}
+
+// Runner runs scripts one at a time, in the order they were enqueued, on its
+// own goroutine, so the protocol never waits for a script. Its methods are safe
+// for concurrent use.
+type Runner struct {
+	log     *slog.Logger
+	timeout time.Duration
+
+	// abortCtx is cancelled (cause ErrClosed) when Close's context ends: it
+	// kills the running script and drops the rest of the queue.
+	abortCtx context.Context
+	abort    context.CancelCauseFunc
+
+	mu       sync.Mutex
+	queue    []job
+	closed   bool
+	enqueued uint64        // jobs accepted
+	finished uint64        // jobs run or dropped
+	progress chan struct{} // closed and replaced each time finished grows
+	wake     chan struct{} // 1-buffered nudge for the worker
+	done     chan struct{} // closed when the worker returns
+}
+
+// New starts a Runner. logger may be nil (nothing is logged). A timeout of 0
+// or less lets scripts run as long as they like.
+func New(logger *slog.Logger, timeout time.Duration) *Runner {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r := &Runner{
+		log:      logger,
+		timeout:  timeout,
+		abortCtx: ctx,
+		abort:    cancel,
+		progress: make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	go r.work()
+	return r
+}
+
+// Enqueue queues `script args...` and returns at once; the queue is unbounded.
+// An empty script is ignored, as ucarp ignores an unset -u/-d. After Close the
+// run is dropped and logged.
+func (r *Runner) Enqueue(script string, args ...string) {
+	if script == "" {
+		return
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		r.log.Warn("script not run: runner closed", "script", script, "args", args)
+		return
+	}
+	r.queue = append(r.queue, job{script: script, args: append([]string(nil), args...)})
+	r.enqueued++
+	r.mu.Unlock()
+	r.nudge()
+}
+
+func (r *Runner) nudge() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Flush waits until every script enqueued before the call has finished (or been
+// dropped), or ctx ends; then it returns ctx's error and the scripts go on.
+func (r *Runner) Flush(ctx context.Context) error {
+	r.mu.Lock()
+	target := r.enqueued
+	r.mu.Unlock()
+	for {
+		r.mu.Lock()
+		if r.finished >= target {
+			r.mu.Unlock()
+			return nil
+		}
+		ch := r.progress
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Close stops accepting scripts and waits for the queue to drain. If ctx ends
+// first, it kills the running script's process group, drops the scripts still
+// queued, and returns ctx's error. Close may be called more than once.
+func (r *Runner) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.nudge()
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		r.abort(ErrClosed)
+		<-r.done
+		return ctx.Err()
+	}
+}
+
+func (r *Runner) work() {
+	defer close(r.done)
+	for {
+		r.mu.Lock()
+		if len(r.queue) == 0 {
+			closed := r.closed
+			r.mu.Unlock()
+			if closed {
+				return
+			}
+			<-r.wake
+			continue
+		}
+		j := r.queue[0]
+		r.queue[0] = job{}
+		r.queue = r.queue[1:]
+		r.mu.Unlock()
+
+		if r.abortCtx.Err() != nil {
+			r.log.Warn("script not run: runner closed", "script", j.script, "args", j.args)
+		} else {
+			r.run(j)
+		}
+
+		r.mu.Lock()
+		r.finished++
+		close(r.progress)
+		r.progress = make(chan struct{})
+		r.mu.Unlock()
+	}
+}
+
+// run executes one script without a shell, in its own process group, logs
+// its output line by line and its outcome, and returns when it has exited.
+func (r *Runner) run(j job) {
+	ctx := r.abortCtx
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, r.timeout, ErrTimeout)
+		defer cancel()
+	}
+	log := r.log.With("script", j.script)
+	stdout := &lineLogger{log: log, level: slog.LevelInfo, stream: "stdout"}
+	stderr := &lineLogger{log: log, level: slog.LevelWarn, stream: "stderr"}
+
+	cmd := exec.CommandContext(ctx, j.script, j.args...)
+	// As ucarp's execl: the script is a path, never looked up in $PATH.
+	cmd.Path, cmd.Err = j.script, nil
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	setProcessGroup(cmd)
+	cmd.Cancel = func() error {
+		log.Warn("killing script and its process group", "pid", cmd.Process.Pid, "reason", context.Cause(ctx).Error())
+		return killProcessGroup(cmd)
+	}
+	cmd.WaitDelay = pipeDrain
+
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		log.Error("cannot run script", "args", j.args, "err", err)
+		return
+	}
+	log.Info("running script", "args", j.args, "pid", cmd.Process.Pid)
+	err := cmd.Wait()
+	stdout.flush()
+	stderr.flush()
+	elapsed := time.Since(began).Round(time.Millisecond)
+
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil && err != nil:
+		log.Error("script killed", "reason", context.Cause(ctx).Error(), "err", err, "elapsed", elapsed)
+	case err == nil:
+		log.Info("script finished", "exit", 0, "elapsed", elapsed)
+	case errors.Is(err, exec.ErrWaitDelay):
+		log.Warn("script finished, but a process it left behind holds its output open", "exit", 0, "elapsed", elapsed)
+	case errors.As(err, &ee):
+		log.Warn("script failed", "exit", ee.ExitCode(), "status", ee.String(), "elapsed", elapsed)
+	default:
+		log.Error("script failed", "err", err, "elapsed", elapsed)
+	}
+}
+
+// lineLogger is an io.Writer logging each complete line. os/exec calls Write
+// from one goroutine per stream, and flush only after Wait, so it needs no lock.
+type lineLogger struct {
+	log    *slog.Logger
+	level  slog.Level
+	stream string
+	buf    []byte
+}
+
+func (w *lineLogger) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	rest := w.buf
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		switch {
+		case i >= 0 && i <= maxLine:
+			w.emit(rest[:i])
+			rest = rest[i+1:]
+		case len(rest) >= maxLine:
+			w.emit(rest[:maxLine])
+			rest = rest[maxLine:]
+		default:
+			w.buf = append(w.buf[:0], rest...) // memmove: rest aliases w.buf
+			return len(p), nil
+		}
+	}
+}
+
+// flush logs a last line that had no newline.
+func (w *lineLogger) flush() {
+	if len(w.buf) > 0 {
+		w.emit(w.buf)
+		w.buf = w.buf[:0]
+	}
+}
+
+func (w *lineLogger) emit(line []byte) {
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	w.log.Log(context.Background(), w.level, "script output", "stream", w.stream, "line", string(line))
+}
