@@ -22,6 +22,7 @@ const (
 	idSourceMAC
 	idScriptTimeout
 	idVersion
+	idManageVIPs
 )
 
 // options is ucarp 1.5.2's table (src/ucarp_p.h) followed by carpd's additions.
@@ -57,6 +58,7 @@ var options = []option{
 	{long: "source-mac", arg: true, id: idSourceMAC},
 	{long: "script-timeout", arg: true, id: idScriptTimeout},
 	{long: "version", id: idVersion},
+	{long: "manage-vips", id: idManageVIPs},
 }
 
 func init() {

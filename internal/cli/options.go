@@ -66,6 +66,7 @@ type Options struct {
 	Mcast          netip.Addr    // -m/--mcast; IPv4, default 224.0.0.18
 	Facility       string        // -f; lower-case syslog facility name or "none"; default "daemon"
 	PIDFile        string        // --pidfile
+	ManageVIPs     bool          // --manage-vips: add the VIPs on the interface as MASTER, remove them otherwise
 	TieBreak       string        // --tiebreak: "ucarp" (default) or "bsd"
 	SourceMAC      string        // --source-mac: "real" (default), "ucarp", "bsd" or a lower-case unicast MAC
 	ScriptTimeout  time.Duration // --script-timeout; default 10s; 0 = no limit
@@ -232,6 +233,8 @@ func (p *parser) apply(t token) error {
 		o.IgnoreIfState = true
 	case 'M':
 		o.NoMcast = true
+	case idManageVIPs:
+		o.ManageVIPs = true
 	case idPIDFile:
 		if v == "" {
 			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)

@@ -1,0 +1,24 @@
+//go:build !linux
+
+package netif_test
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gocarp/gocarp/netif"
+)
+
+func TestNotImplemented(t *testing.T) {
+	_, err := netif.NewVIPManager(netif.VIPConfig{Interface: "em0", VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}})
+	require.ErrorIs(t, err, netif.ErrNotImplemented)
+	_, err = netif.LinkUp("em0", nil)
+	require.ErrorIs(t, err, netif.ErrNotImplemented)
+	err = netif.WatchLink(context.Background(), "em0", nil, func(bool) { t.Fatal("fn called") })
+	require.ErrorIs(t, err, netif.ErrNotImplemented)
+	_, err = netif.OpenNamespace("x")
+	require.ErrorIs(t, err, netif.ErrNotImplemented)
+}
