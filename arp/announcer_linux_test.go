@@ -1,0 +1,174 @@
+//go:build linux
+
+package arp_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mdlayher/packet"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocarp/gocarp/arp"
+	"github.com/gocarp/gocarp/internal/netns"
+)
+
+const waitTimeout = 5 * time.Second
+
+func newAnnouncer(t *testing.T, h *netns.Host, mac net.HardwareAddr) *arp.Announcer {
+	t.Helper()
+	var (
+		a   *arp.Announcer
+		err error
+	)
+	h.Run(t, func() { a, err = arp.NewAnnouncer(h.Interface, mac) })
+	if errors.Is(err, os.ErrPermission) {
+		t.Skipf("arp: %v: try CAP_NET_RAW", err)
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	return a
+}
+
+// capture records the frames of one EtherType arriving at h's eth0.
+type capture struct {
+	mu     sync.Mutex
+	frames [][]byte
+}
+
+func (c *capture) get() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([][]byte(nil), c.frames...)
+}
+
+func sniff(t *testing.T, h *netns.Host, etherType uint16) *capture {
+	t.Helper()
+	var (
+		pc  *packet.Conn
+		err error
+	)
+	h.Run(t, func() {
+		ifi, ierr := net.InterfaceByName(h.Interface)
+		require.NoError(t, ierr)
+		pc, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
+	})
+	require.NoError(t, err)
+	c := &capture{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1<<16)
+		for {
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n >= 14 && binary.BigEndian.Uint16(buf[12:]) == etherType {
+				c.mu.Lock()
+				c.frames = append(c.frames, append([]byte(nil), buf[:n]...))
+				c.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = pc.Close()
+		<-done
+	})
+	return c
+}
+
+func TestAnnounceOnWire(t *testing.T) {
+	netns.Available(t)
+	lan := netns.NewLAN(t, "garp", 2)
+	a, b := lan.Hosts[0], lan.Hosts[1]
+	arps, nas := sniff(t, b, 0x0806), sniff(t, b, 0x86dd)
+	ann := newAnnouncer(t, a, nil)
+	require.Equal(t, a.MAC, ann.HardwareAddr())
+
+	vip4 := netip.MustParseAddr("198.51.100.100")
+	vip6 := netip.MustParseAddr("2001:db8::100")
+	require.NoError(t, ann.Announce([]netip.Addr{vip4, vip6}))
+
+	wantARP, err := arp.GratuitousARP(a.MAC, vip4)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(arps.get()) >= 1 }, waitTimeout, time.Millisecond)
+	require.Equal(t, [][]byte{wantARP}, arps.get())
+
+	wantNA, err := arp.NeighborAdvertisement(a.MAC, vip6, false)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		for _, f := range nas.get() {
+			if string(f) == string(wantNA) {
+				return true
+			}
+		}
+		return false
+	}, waitTimeout, time.Millisecond)
+}
+
+// TestAnnounceUpdatesNeighbors gives B a stale neighbour entry for each VIP
+// pointing at a wrong MAC; A's announcement must move it to A's MAC (or to
+// the announced virtual MAC). The kernel validates the frames on the way.
+func TestAnnounceUpdatesNeighbors(t *testing.T) {
+	netns.Available(t)
+	tests := []struct {
+		name string
+		mac  net.HardwareAddr // nil = interface's
+	}{
+		{"InterfaceMAC", nil},
+		{"VirtualMAC", mac("00:00:5e:00:01:2a")},
+	}
+	vips := []netip.Addr{netip.MustParseAddr("198.51.100.100"), netip.MustParseAddr("2001:db8::100")}
+	stale := "02:00:00:00:ff:ff"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lan := netns.NewLAN(t, "neigh", 2)
+			a, b := lan.Hosts[0], lan.Hosts[1]
+			want := tt.mac
+			if want == nil {
+				want = a.MAC
+			}
+			for _, vip := range vips {
+				b.Exec(t, "ip", "neigh", "replace", vip.String(), "lladdr", stale, "dev", "eth0", "nud", "stale")
+				got, ok := b.Neighbor(vip)
+				require.True(t, ok)
+				require.Equal(t, mac(stale), got)
+			}
+			ann := newAnnouncer(t, a, tt.mac)
+			require.NoError(t, ann.Announce(vips))
+			for _, vip := range vips {
+				require.Eventually(t, func() bool {
+					got, ok := b.Neighbor(vip)
+					return ok && got.String() == want.String()
+				}, waitTimeout, time.Millisecond, "neighbour entry for %s", vip)
+			}
+		})
+	}
+}
+
+func TestAnnounceErrors(t *testing.T) {
+	netns.Available(t)
+	lan := netns.NewLAN(t, "annerr", 1)
+	h := lan.Hosts[0]
+	h.Run(t, func() {
+		_, err := arp.NewAnnouncer("nonexistent0", nil)
+		require.Error(t, err)
+		_, err = arp.NewAnnouncer(h.Interface, net.HardwareAddr{1, 2, 3})
+		require.ErrorIs(t, err, arp.ErrBadMAC)
+	})
+	ann := newAnnouncer(t, h, nil)
+	// A bad VIP fails alone; the good one still goes out.
+	err := ann.Announce([]netip.Addr{{}, netip.MustParseAddr("198.51.100.100")})
+	require.ErrorIs(t, err, arp.ErrNotIPv6)
+	require.NoError(t, ann.Close())
+	require.NoError(t, ann.Close())
+	require.ErrorIs(t, ann.Announce([]netip.Addr{netip.MustParseAddr("198.51.100.100")}), net.ErrClosed)
+}
