@@ -143,6 +143,9 @@ func (g *Group) Start() error {
 	if g.started {
 		return ErrStarted
 	}
+	if g.stopped {
+		return ErrStopped
+	}
 	g.started = true
 	g.counter = g.rand()
 	go g.notify.run()
@@ -198,8 +201,7 @@ func (g *Group) Shutdown(ctx context.Context) error {
 // like a crash. Callbacks already queued still run.
 func (g *Group) Close() error {
 	g.mu.Lock()
-	if g.stopped || !g.started {
-		g.stopped = true
+	if g.stopped {
 		g.mu.Unlock()
 		return nil
 	}
@@ -221,7 +223,8 @@ func (g *Group) halt() {
 }
 
 // WaitCallbacks blocks until every callback for the transitions so far
-// has returned, or ctx ends.
+// has returned, or ctx ends. Calling it (or Shutdown) from a callback waits
+// for that callback itself: it returns only when ctx ends.
 func (g *Group) WaitCallbacks(ctx context.Context) error {
 	return g.notify.wait(ctx)
 }
@@ -303,7 +306,6 @@ func (g *Group) receive(b []byte) {
 	}
 	a := &g.pkt.Advert
 	g.stats.AdvertsReceived++
-	g.stats.Master = g.pkt.Src
 	// Adopt the peer's counter (spec §3): our next advert continues it.
 	g.counter = a.Counter
 	g.step(election.Event{Kind: election.EventAdvert, Advert: election.Advert{
@@ -312,6 +314,10 @@ func (g *Group) receive(b []byte) {
 		AdvSkew: a.AdvSkew,
 		Demote:  a.Demote,
 	}})
+	// The advert's source is the master unless we are (still, or now).
+	if g.m.State() != StateMaster {
+		g.stats.Master = g.pkt.Src
+	}
 }
 
 func electionAddr(a netip.Addr) election.Addr {
@@ -339,6 +345,21 @@ func (g *Group) drop(err error) {
 // held.
 func (g *Group) step(ev election.Event) {
 	now := g.clock.Now()
+	// A send result can ask for one more advert, whose result is fed back
+	// in turn; the machine settles within two rounds, the bound is a guard.
+	for range 4 {
+		if !g.stepOnce(now, ev, &ev) {
+			break
+		}
+	}
+	g.arm(now)
+}
+
+// stepOnce feeds ev to the machine and carries out its actions. If an
+// advert was sent it stores the send result in next and reports true: the
+// caller feeds that back, and it may ask for more actions (ucarp's advskew
+// 240 after repeated failures is advertised at once). g.mu is held.
+func (g *Group) stepOnce(now time.Time, ev election.Event, next *election.Event) bool {
 	sendFailed, sendOK := false, false
 	for _, act := range g.m.Step(now, ev) {
 		switch act.Kind {
@@ -356,15 +377,16 @@ func (g *Group) step(ev election.Event) {
 			}
 		}
 	}
-	// Send results feed back into the machine (ucarp's advskew 240 after
-	// repeated failures). The actions slice is spent by now.
+	// The actions slice is spent by now.
 	switch {
 	case sendFailed:
-		g.m.Step(now, election.Event{Kind: election.EventSendError})
+		*next = election.Event{Kind: election.EventSendError}
 	case sendOK:
-		g.m.Step(now, election.Event{Kind: election.EventSendOK})
+		*next = election.Event{Kind: election.EventSendOK}
+	default:
+		return false
 	}
-	g.arm(now)
+	return true
 }
 
 func (g *Group) transition(now time.Time, act election.Action) {

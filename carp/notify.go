@@ -13,6 +13,7 @@ type notifier struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	queue  []func()
+	busy   bool // a callback is running
 	closed bool
 	done   chan struct{}
 }
@@ -45,14 +46,24 @@ func (n *notifier) run() {
 		f := n.queue[0]
 		n.queue[0] = nil
 		n.queue = n.queue[1:]
+		n.busy = true
 		n.mu.Unlock()
 		f()
+		n.mu.Lock()
+		n.busy = false
+		n.mu.Unlock()
 	}
 }
 
 // wait returns once every callback queued before the call has returned.
 func (n *notifier) wait(ctx context.Context) error {
 	n.mu.Lock()
+	if len(n.queue) == 0 && !n.busy {
+		// Nothing queued or running (also before Start, when run has
+		// not been started, and after a drained close).
+		n.mu.Unlock()
+		return nil
+	}
 	if n.closed {
 		n.mu.Unlock()
 		select {
