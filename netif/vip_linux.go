@@ -93,9 +93,15 @@ func (s *addrSubscription) stop() {
 // returns an empty subscription: the periodic resync still works.
 func (r *reconciler) subscribe() addrSubscription {
 	s := addrSubscription{ch: make(chan netlink.AddrUpdate, 64), done: make(chan struct{})}
+	done := s.done
 	err := netlink.AddrSubscribeWithOptions(s.ch, s.done, netlink.AddrSubscribeOptions{
 		Namespace: r.m.ns.nsHandle(),
 		ErrorCallback: func(err error) {
+			select {
+			case <-done:
+				return // our own stop closed the socket under the reader
+			default:
+			}
 			r.m.log.Warn("address notifications failed, relying on resync",
 				"interface", r.m.ifname, "err", err)
 		},
