@@ -330,6 +330,10 @@ func electionAddr(a netip.Addr) election.Addr {
 func (g *Group) drop(err error) {
 	reason := DropReason(err)
 	g.dropped[reason]++
+	if silentDrop(err) {
+		g.log.Debug("dropped packet", "reason", reason, "err", err)
+		return
+	}
 	now := g.clock.Now()
 	st := g.dropLog[reason]
 	if !st.last.IsZero() && now.Sub(st.last) < dropLogEvery {
@@ -339,6 +343,13 @@ func (g *Group) drop(err error) {
 	}
 	g.log.Warn("dropped packet", "reason", reason, "err", err, "suppressed", st.suppressed)
 	g.dropLog[reason] = dropLogState{last: now}
+}
+
+// silentDrop reports the drops that are normal on a shared LAN and are
+// counted but not logged above debug (spec §7): other groups' adverts, our
+// own looped back, runts.
+func silentDrop(err error) bool {
+	return errors.Is(err, ErrBadVHID) || errors.Is(err, ErrOwnPacket) || errors.Is(err, ErrTooShort)
 }
 
 // step feeds one event to the machine and carries out its actions; g.mu is
