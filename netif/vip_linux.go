@@ -25,7 +25,7 @@ func (m *VIPManager) Run(ctx context.Context) error {
 		return err
 	}
 	r := &reconciler{m: m, h: m.ns.handle(), want: m.vips, held: make(map[netip.Addr]bool, len(m.vips))}
-	sub := r.subscribe()
+	sub, lastSub := r.subscribe(), time.Now()
 	defer func() { sub.stop() }()
 	tick := time.NewTicker(m.resync)
 	defer tick.Stop()
@@ -43,14 +43,20 @@ func (m *VIPManager) Run(ctx context.Context) error {
 		case <-tick.C:
 			if sub.ch == nil {
 				sub.stop()
-				sub = r.subscribe()
+				sub, lastSub = r.subscribe(), time.Now()
 			}
 			r.reconcile(m.desired.Load())
 		case u, ok := <-sub.ch:
 			if !ok {
-				// The subscription died (buffer overrun, say): events may
-				// be lost, so look now and resubscribe at the next tick.
-				sub.ch = nil
+				// The subscription died (buffer overrun, a transient
+				// receive error): events may be lost, so look now, and
+				// resubscribe at once unless it also died a moment ago
+				// (then the next tick does it, so a broken socket cannot
+				// spin this loop).
+				sub.stop()
+				if time.Since(lastSub) > time.Second {
+					sub, lastSub = r.subscribe(), time.Now()
+				}
 				r.reconcile(m.desired.Load())
 				continue
 			}

@@ -121,6 +121,13 @@ func NewLAN(t testing.TB, name string, n int) *LAN {
 	// The switch itself stays silent: no IPv6 on its ports (no router or
 	// neighbour solicitations, no MLD), so hosts see only each other.
 	sysctl(t, lan.Bridge, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+	// A dumb switch forwards whatever it gets. With br_netfilter loaded the
+	// bridge instead validates IPv4 headers (dropping a bad header
+	// checksum) before forwarding, in new namespaces too: turn that off
+	// where it exists, so that tests can put malformed packets on the wire.
+	for _, key := range []string{"bridge-nf-call-iptables", "bridge-nf-call-ip6tables", "bridge-nf-call-arptables"} {
+		_ = exec.Command("ip", "netns", "exec", lan.Bridge, "sysctl", "-q", "-w", "net.bridge."+key+"=0").Run()
+	}
 	ipn(t, lan.Bridge, "link", "set", "lo", "up")
 	// VLAN filtering is off by default; it is not named here because
 	// kernels built without CONFIG_BRIDGE_VLAN_FILTERING reject the option.
