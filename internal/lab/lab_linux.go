@@ -290,6 +290,8 @@ func (l *lab) onLine(n *node, line string) {
 		state = "MASTER"
 	case strings.Contains(line, "switching to state: BACKUP"):
 		state = "BACKUP"
+	case strings.Contains(line, "switching to state: INIT"):
+		state = "INIT" // carrier lost
 	case strings.Contains(line, "level=ERROR") && !l.opts.Verbose:
 		l.tl.event("%s logged an error: %s", name, logField(line, "msg"))
 	}

@@ -1,0 +1,116 @@
+// Command carpd is a CARP daemon that takes ucarp's command line unchanged.
+//
+//	carpd -i eth0 -s 198.51.100.1 -v 42 -p secret -a 198.51.100.100 \
+//	      -u /etc/vip-up.sh -d /etc/vip-down.sh
+//
+// Besides the daemon it has two tools:
+//
+//	carpd inspect [-p PASS | -o FILE] [-a VIP]... [--json] (FILE.pcap | -i IFACE)
+//	carpd lab     (as root: a three-node CARP LAN in network namespaces)
+//
+// Run carpd --help for every option.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gocarp/gocarp/internal/cli"
+	"github.com/gocarp/gocarp/internal/daemon"
+)
+
+func main() {
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	if code == 0 && diedBy != nil {
+		dieBySignal(diedBy)
+	}
+	os.Exit(code)
+}
+
+// diedBy is set by run when a signal stopped a daemon started without -z:
+// ucarp does not catch it then and dies by it, and main, once run has
+// cleaned up, does the same.
+var diedBy os.Signal
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "inspect":
+			return inspectMain(args[1:], stdout, stderr)
+		case "lab":
+			return labMain(args[1:], stdout, stderr)
+		}
+	}
+	o, err := cli.Parse(args, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd: %v\nRun carpd --help for the options.\n", err)
+		return exitCode(err)
+	}
+	switch {
+	case o.Help:
+		fmt.Fprint(stdout, cli.Usage())
+		return 0
+	case o.Version:
+		fmt.Fprintln(stdout, "carpd", version())
+		return 0
+	}
+	if o.Daemonize && !daemonized() {
+		if err := daemonize(); err != nil {
+			fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
+			return cli.ExitSetup
+		}
+		return 0
+	}
+	// Scripts must not inherit the password.
+	_ = os.Unsetenv(cli.PasswordEnv)
+	log, closeLog, err := newLogger(o, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd: %v\n", err)
+		return cli.ExitConfig
+	}
+	defer closeLog()
+	for _, w := range o.Ignored {
+		log.Warn("ignoring a stray argument, as ucarp does", "arg", w)
+	}
+	if o.PasswordSource == "flag" {
+		log.Debug("the password was given with -p and is visible in ps; prefer -o FILE or $" + cli.PasswordEnv)
+	}
+	if o.PIDFile != "" {
+		remove, err := daemon.WritePIDFile(o.PIDFile)
+		if err != nil {
+			log.Error(err.Error())
+			return cli.ExitSetup
+		}
+		defer remove()
+	}
+	d, err := daemon.New(o, log)
+	if err != nil {
+		log.Error(err.Error())
+		return exitCode(err)
+	}
+	sigs, stopSignal, stop := notifySignals()
+	defer stop()
+	if err := d.Run(context.Background(), sigs); err != nil {
+		log.Error(err.Error())
+		return exitCode(err)
+	}
+	if !o.Shutdown {
+		diedBy = stopSignal()
+	}
+	return 0
+}
+
+func exitCode(err error) int {
+	var ce *cli.Error
+	if errors.As(err, &ce) {
+		return ce.ExitCode()
+	}
+	var de *daemon.ExitError
+	if errors.As(err, &de) {
+		return de.Code
+	}
+	return cli.ExitSetup
+}
