@@ -8,13 +8,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/mdlayher/packet"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/gocarp/gocarp/arp"
 	"github.com/gocarp/gocarp/internal/netns"
@@ -37,59 +34,17 @@ func newAnnouncer(t *testing.T, h *netns.Host, mac net.HardwareAddr) *arp.Announ
 	return a
 }
 
-// capture records the frames of one EtherType arriving at h's eth0.
-type capture struct {
-	mu     sync.Mutex
-	frames [][]byte
-}
-
-func (c *capture) get() [][]byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([][]byte(nil), c.frames...)
-}
-
-func sniff(t *testing.T, h *netns.Host, etherType uint16) *capture {
-	t.Helper()
-	var (
-		pc  *packet.Conn
-		err error
-	)
-	h.Run(t, func() {
-		ifi, ierr := net.InterfaceByName(h.Interface)
-		require.NoError(t, ierr)
-		pc, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
-	})
-	require.NoError(t, err)
-	c := &capture{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1<<16)
-		for {
-			n, _, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if n >= 14 && binary.BigEndian.Uint16(buf[12:]) == etherType {
-				c.mu.Lock()
-				c.frames = append(c.frames, append([]byte(nil), buf[:n]...))
-				c.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		_ = pc.Close()
-		<-done
-	})
-	return c
+// etherType matches frames of one EtherType.
+func etherType(et uint16) func([]byte) bool {
+	return func(f []byte) bool { return len(f) >= 14 && binary.BigEndian.Uint16(f[12:]) == et }
 }
 
 func TestAnnounceOnWire(t *testing.T) {
 	netns.Available(t)
 	lan := netns.NewLAN(t, "garp", 2)
 	a, b := lan.Hosts[0], lan.Hosts[1]
-	arps, nas := sniff(t, b, 0x0806), sniff(t, b, 0x86dd)
+	wire := b.Capture(t)
+	arps, nas := etherType(0x0806), etherType(0x86dd)
 	ann := newAnnouncer(t, a, nil)
 	require.Equal(t, a.MAC, ann.HardwareAddr())
 
@@ -99,13 +54,13 @@ func TestAnnounceOnWire(t *testing.T) {
 
 	wantARP, err := arp.GratuitousARP(a.MAC, vip4)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(arps.get()) >= 1 }, waitTimeout, time.Millisecond)
-	require.Equal(t, [][]byte{wantARP}, arps.get())
+	require.Eventually(t, func() bool { return len(wire.Frames(arps)) >= 1 }, waitTimeout, time.Millisecond)
+	require.Equal(t, [][]byte{wantARP}, wire.Frames(arps))
 
 	wantNA, err := arp.NeighborAdvertisement(a.MAC, vip6, false)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
-		for _, f := range nas.get() {
+		for _, f := range wire.Frames(nas) {
 			if string(f) == string(wantNA) {
 				return true
 			}

@@ -99,3 +99,12 @@ func (h *Host) HasAddr(a netip.Addr) bool { return false }
 
 // Neighbor reports no entry: network namespaces exist only on Linux.
 func (h *Host) Neighbor(ip netip.Addr) (net.HardwareAddr, bool) { return nil, false }
+
+// Capture records a host's frames; not implemented on this OS.
+type Capture struct{}
+
+// Capture fails the test: not implemented on this OS.
+func (h *Host) Capture(t testing.TB) *Capture { t.Fatal(errNotImplemented); return nil }
+
+// Frames returns nothing on this OS.
+func (c *Capture) Frames(match func(frame []byte) bool) [][]byte { return nil }

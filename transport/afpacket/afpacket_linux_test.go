@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mdlayher/packet"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/gocarp/gocarp/internal/netns"
 	"github.com/gocarp/gocarp/transport"
@@ -60,66 +58,24 @@ func TestConformance(t *testing.T) {
 }
 
 // sniffer captures every frame on a host's eth0, like tcpdump would.
-type sniffer struct {
-	mu     sync.Mutex
-	frames [][]byte
-}
+type sniffer struct{ *netns.Capture }
 
-func sniff(t *testing.T, h *netns.Host) *sniffer {
-	t.Helper()
-	var (
-		pc  *packet.Conn
-		err error
-	)
-	h.Run(t, func() {
-		ifi, ierr := net.InterfaceByName(h.Interface)
-		require.NoError(t, ierr)
-		pc, err = packet.Listen(ifi, packet.Raw, unix.ETH_P_ALL, nil)
-	})
-	require.NoError(t, err)
-	s := &sniffer{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1<<16)
-		for {
-			n, _, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.frames = append(s.frames, append([]byte(nil), buf[:n]...))
-			s.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = pc.Close()
-		<-done
-	})
-	return s
-}
+func sniff(t *testing.T, h *netns.Host) *sniffer { return &sniffer{h.Capture(t)} }
 
 // carp returns the captured frames carrying protocol 112.
 func (s *sniffer) carp() [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out [][]byte
-	for _, f := range s.frames {
+	return s.Frames(func(f []byte) bool {
 		if len(f) < 14 {
-			continue
+			return false
 		}
 		switch binary.BigEndian.Uint16(f[12:]) {
 		case 0x0800:
-			if len(f) >= 34 && f[23] == 112 {
-				out = append(out, f)
-			}
+			return len(f) >= 34 && f[23] == 112
 		case 0x86dd:
-			if len(f) >= 54 && f[20] == 112 {
-				out = append(out, f)
-			}
+			return len(f) >= 54 && f[20] == 112
 		}
-	}
-	return out
+		return false
+	})
 }
 
 func (s *sniffer) waitCARP(t *testing.T, n int) [][]byte {
