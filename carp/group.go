@@ -453,27 +453,21 @@ func (g *Group) send(ea election.Advert) error {
 		Digest:  g.cfg.signer.Sign(g.counter),
 	}
 	var errs []error
-	if g.cfg.Source.IsValid() {
-		b, err := AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a)
+	transmit := func(b []byte, err error) {
 		if err == nil {
 			err = g.cfg.Transport.Send(b)
 		}
 		if err != nil {
 			errs = append(errs, err)
-		} else {
-			g.stats.AdvertsSent++
+			return
 		}
+		g.stats.AdvertsSent++
+	}
+	if g.cfg.Source.IsValid() {
+		transmit(AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a))
 	}
 	if g.cfg.Source6.IsValid() {
-		b, err := AppendIPv6(g.buf[:0], g.cfg.Source6, IPv6Group, &a)
-		if err == nil {
-			err = g.cfg.Transport.Send(b)
-		}
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			g.stats.AdvertsSent++
-		}
+		transmit(AppendIPv6(g.buf[:0], g.cfg.Source6, IPv6Group, &a))
 	}
 	return errors.Join(errs...)
 }
