@@ -115,33 +115,14 @@ func WatchLink(ctx context.Context, ifname string, ns *Namespace, fn func(up boo
 	}
 }
 
-// linkSubscription is a netlink link subscription; ch is nil when none.
-type linkSubscription struct {
-	ch   chan netlink.LinkUpdate
-	done chan struct{}
-}
-
-func subscribeLinks(ns *Namespace) (linkSubscription, error) {
-	s := linkSubscription{ch: make(chan netlink.LinkUpdate, 64), done: make(chan struct{})}
+func subscribeLinks(ns *Namespace) (subscription[netlink.LinkUpdate], error) {
+	s := subscription[netlink.LinkUpdate]{ch: make(chan netlink.LinkUpdate, 64), done: make(chan struct{})}
 	err := netlink.LinkSubscribeWithOptions(s.ch, s.done, netlink.LinkSubscribeOptions{
 		Namespace: ns.nsHandle(),
 	})
 	if err != nil {
 		close(s.done)
-		return linkSubscription{}, fmt.Errorf("netif: subscribe to link notifications: %w", err)
+		return subscription[netlink.LinkUpdate]{}, fmt.Errorf("netif: subscribe to link notifications: %w", err)
 	}
 	return s, nil
-}
-
-// stop ends the subscription and waits for its goroutine, which closes ch.
-func (s *linkSubscription) stop() {
-	if s.done == nil {
-		return
-	}
-	close(s.done)
-	s.done = nil
-	if s.ch != nil {
-		for range s.ch { // the receiver may be blocked sending
-		}
-	}
 }

@@ -76,29 +76,10 @@ type reconciler struct {
 	held  map[netip.Addr]bool // VIPs seen on the interface while MASTER
 }
 
-// addrSubscription is a netlink address subscription; ch is nil when none.
-type addrSubscription struct {
-	ch   chan netlink.AddrUpdate
-	done chan struct{}
-}
-
-// stop ends the subscription and waits for its goroutine, which closes ch.
-func (s *addrSubscription) stop() {
-	if s.done == nil {
-		return
-	}
-	close(s.done)
-	s.done = nil
-	if s.ch != nil {
-		for range s.ch { // the receiver may be blocked sending
-		}
-	}
-}
-
 // subscribe subscribes to address notifications. On failure it logs and
 // returns an empty subscription: the periodic resync still works.
-func (r *reconciler) subscribe() addrSubscription {
-	s := addrSubscription{ch: make(chan netlink.AddrUpdate, 64), done: make(chan struct{})}
+func (r *reconciler) subscribe() subscription[netlink.AddrUpdate] {
+	s := subscription[netlink.AddrUpdate]{ch: make(chan netlink.AddrUpdate, 64), done: make(chan struct{})}
 	done := s.done
 	err := netlink.AddrSubscribeWithOptions(s.ch, s.done, netlink.AddrSubscribeOptions{
 		Namespace: r.m.ns.nsHandle(),
@@ -117,7 +98,7 @@ func (r *reconciler) subscribe() addrSubscription {
 		r.m.log.Error("cannot subscribe to address notifications, relying on resync",
 			"interface", r.m.ifname, "err", err)
 		close(s.done)
-		return addrSubscription{}
+		return subscription[netlink.AddrUpdate]{}
 	}
 	return s
 }

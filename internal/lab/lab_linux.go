@@ -550,7 +550,7 @@ func (l *lab) scenario(ctx context.Context) error {
 
 	tl.step("2. The master dies")
 	// Let B and C hear a few adverts from A first.
-	if err := sleep(ctx, 1500*time.Millisecond); err != nil {
+	if err := Sleep(ctx, 1500*time.Millisecond); err != nil {
 		return err
 	}
 	killed := time.Now()
@@ -603,7 +603,7 @@ func (l *lab) scenario(ctx context.Context) error {
 	}
 
 	tl.step("4. Planned handover")
-	if err := sleep(ctx, 1500*time.Millisecond); err != nil {
+	if err := Sleep(ctx, 1500*time.Millisecond); err != nil {
 		return err
 	}
 	termed := time.Now()
@@ -679,7 +679,8 @@ func (l *lab) keep(ctx context.Context) error {
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()

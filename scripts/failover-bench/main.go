@@ -311,14 +311,6 @@ func (b *bench) lastBefore(src netip.Addr, t time.Time, ok func(lab.Advert) bool
 	return lab.Advert{}, false
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}
 
 // phase is a random delay within one advert interval.
 func phase() time.Duration { return rand.N(time.Second) }
@@ -364,7 +356,7 @@ func (b *bench) round(ctx context.Context, impl string, n int) (r result, err er
 	}
 	// A random phase against the advert schedule: timer quantisation then
 	// shows in the spread instead of biasing every round the same way.
-	if err := sleep(ctx, 1500*time.Millisecond+phase()); err != nil {
+	if err := lab.Sleep(ctx, 1500*time.Millisecond+phase()); err != nil {
 		return r, err
 	}
 	if a, ok := b.lastBefore(backupAddr, time.Now(), anyAdvert); ok && a.Time.After(tb) {
@@ -407,7 +399,7 @@ func (b *bench) round(ctx context.Context, impl string, n int) (r result, err er
 	}
 	// A backup still advertising would show within its interval (1.39 s);
 	// the old master's one last advert may come late (ucarp reads late).
-	if err := sleep(ctx, 2500*time.Millisecond+phase()); err != nil {
+	if err := lab.Sleep(ctx, 2500*time.Millisecond+phase()); err != nil {
 		return r, err
 	}
 	if a, ok := b.lastBefore(backupAddr, time.Now(), anyAdvert); ok && a.Time.After(back.Time.Add(1100*time.Millisecond)) {
