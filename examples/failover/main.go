@@ -13,6 +13,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -37,13 +38,13 @@ type node struct {
 }
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "failover:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(out io.Writer) error {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	sim := memnet.NewSim(1, start)
 	lan := memnet.NewNetwork(sim)
@@ -114,7 +115,7 @@ func run() error {
 			return int(a.node[0]) - int(b.node[0])
 		})
 		for _, e := range events {
-			fmt.Printf("%10.6fs  %s  %s\n", e.at.Seconds(), e.node, e.text)
+			fmt.Fprintf(out, "%10.6fs  %s  %s\n", e.at.Seconds(), e.node, e.text)
 		}
 		events = events[:0]
 	}
@@ -122,8 +123,8 @@ func run() error {
 		return fmt.Sprintf("A=%s B=%s C=%s", nodes["A"].group.State(), nodes["B"].group.State(), nodes["C"].group.State())
 	}
 
-	fmt.Println("gocarp failover demo: three nodes, one VIP, virtual time (no root, no network)")
-	fmt.Println()
+	fmt.Fprintln(out, "gocarp failover demo: three nodes, one VIP, virtual time (no root, no network)")
+	fmt.Fprintln(out)
 	for _, name := range []string{"A", "B", "C"} {
 		if err := boot(name); err != nil {
 			return err
@@ -131,7 +132,7 @@ func run() error {
 	}
 	sim.RunFor(10 * time.Second)
 	flush()
-	fmt.Printf("            -- after 10 s: %s\n\n", states())
+	fmt.Fprintf(out, "            -- after 10 s: %s\n\n", states())
 
 	logf(sim.Now(), "A", "crashes (no farewell advert)")
 	if err := nodes["A"].group.Close(); err != nil {
@@ -141,7 +142,7 @@ func run() error {
 	sim.RunFor(10 * time.Second)
 	flush()
 	st := nodes["B"].group.Stats()
-	fmt.Printf("            -- B took over %.3f s after the crash (master-down = 3 + 50/256 s); %s\n\n",
+	fmt.Fprintf(out, "            -- B took over %.3f s after the crash (master-down = 3 + 50/256 s); %s\n\n",
 		st.LastTransition.At.Sub(crashed).Seconds(), "A=down B="+nodes["B"].group.State().String()+" C="+nodes["C"].group.State().String())
 
 	if err := boot("A"); err != nil {
@@ -149,7 +150,7 @@ func run() error {
 	}
 	sim.RunFor(10 * time.Second)
 	flush()
-	fmt.Printf("            -- A is back and preferred: %s\n\n", states())
+	fmt.Fprintf(out, "            -- A is back and preferred: %s\n\n", states())
 
 	logf(sim.Now(), "A", "shuts down for maintenance: bows out (advbase 255, advskew 255)")
 	bowed := sim.Now()
@@ -161,11 +162,11 @@ func run() error {
 	sim.RunFor(10 * time.Second)
 	flush()
 	st = nodes["B"].group.Stats()
-	fmt.Printf("            -- planned handover: B took over %.3f ms after the bow-out; A=down B=%s C=%s\n\n",
+	fmt.Fprintf(out, "            -- planned handover: B took over %.3f ms after the bow-out; A=down B=%s C=%s\n\n",
 		float64(st.LastTransition.At.Sub(bowed).Microseconds())/1000, nodes["B"].group.State(), nodes["C"].group.State())
 	for _, name := range []string{"A", "B", "C"} {
 		s := nodes[name].group.Stats()
-		fmt.Printf("            %s: %d adverts sent, %d received, %d transitions\n", name, s.AdvertsSent, s.AdvertsReceived, s.Transitions)
+		fmt.Fprintf(out, "            %s: %d adverts sent, %d received, %d transitions\n", name, s.AdvertsSent, s.AdvertsReceived, s.Transitions)
 	}
 	return nil
 }
