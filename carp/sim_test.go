@@ -47,6 +47,7 @@ func TestSimulation(t *testing.T) {
 // its group and port.
 type simNode struct {
 	name    string
+	seed    int64
 	cfg     carp.Config
 	port    *memnet.Port
 	group   *carp.Group
@@ -108,7 +109,7 @@ func runSimulation(t *testing.T, seed int64, duration time.Duration) string {
 	nodes := make([]*simNode, len(skews))
 	var maxMasterDown time.Duration
 	for i, skew := range skews {
-		n := &simNode{name: fmt.Sprintf("n%d", i), calls: &callLog{}}
+		n := &simNode{name: fmt.Sprintf("n%d", i), seed: seed, calls: &callLog{}}
 		n.cfg = carp.Config{
 			Interface: "sim0",
 			VHID:      7,
@@ -257,10 +258,10 @@ func runSimulation(t *testing.T, seed int64, duration time.Duration) string {
 		settled := now.Sub(wholeSince)
 		if settled > maxMasterDown {
 			stats.checks++
-			require.LessOrEqual(t, masters, 1, "seed %d: %d masters at %s, %s after the heal", seed, masters, now.Sub(start), settled)
+			require.LessOrEqual(t, masters, 1, "seed %d: %d masters at %s, %s after the heal; replay: %s", seed, masters, now.Sub(start), settled, replay(seed))
 		}
 		if settled >= 2*maxMasterDown {
-			require.Equal(t, 1, masters, "seed %d: %d masters at %s, %s after the heal", seed, masters, now.Sub(start), settled)
+			require.Equal(t, 1, masters, "seed %d: %d masters at %s, %s after the heal; replay: %s", seed, masters, now.Sub(start), settled, replay(seed))
 		}
 	}
 
@@ -321,10 +322,15 @@ func checkCallbacks(t *testing.T, n *simNode) {
 	}
 	for i := range max(len(want), len(got)) {
 		if i >= len(want) || i >= len(got) || want[i] != got[i] {
-			t.Fatalf("%s: callbacks differ from the observed transitions at #%d:\nwant %s\ngot  %s",
-				n.name, i, window(want, i), window(got, i))
+			t.Fatalf("%s: callbacks differ from the observed transitions at #%d:\nwant %s\ngot  %s\nreplay: %s",
+				n.name, i, window(want, i), window(got, i), replay(n.seed))
 		}
 	}
+}
+
+// replay is the command that runs one seed again.
+func replay(seed int64) string {
+	return fmt.Sprintf("go test ./carp -run 'TestSimulation$' -sim.seed=%d -sim.duration=%s", seed, *simDuration)
 }
 
 func (c call) String() string {
