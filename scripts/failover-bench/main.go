@@ -311,7 +311,6 @@ func (b *bench) lastBefore(src netip.Addr, t time.Time, ok func(lab.Advert) bool
 	return lab.Advert{}, false
 }
 
-
 // phase is a random delay within one advert interval.
 func phase() time.Duration { return rand.N(time.Second) }
 
