@@ -64,5 +64,5 @@ func Example_group() {
 	// a: MASTER since 3s (master down), master 192.0.2.1, 8 adverts sent
 	// b: BACKUP since 0s (start), master 192.0.2.1, 0 adverts sent
 	// after a shuts down:
-	// b: MASTER since 10.006103515s (peer bow out), master 192.0.2.2, 1 adverts sent
+	// b: MASTER since 10.024414062s (peer bow out), master 192.0.2.2, 1 adverts sent
 }

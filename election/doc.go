@@ -67,7 +67,7 @@
 // A planned handover is EventBowOut: a master sends the 255/255 bow-out
 // advert and becomes BACKUP with the master-down timer armed, so it comes
 // back if nobody takes over. Backups that hear it take over after a
-// stagger of advskew/16384 s (at once with skew 0, at most 15.5 ms), so the
+// stagger of advskew/4096 s (at once with skew 0, at most 62 ms), so the
 // preferred one answers first and the others hear it and stay BACKUP. With
 // Preempt on, raise the demote count (EventDemote) first, or the machine
 // will preempt the new master again.

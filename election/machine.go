@@ -377,11 +377,13 @@ func advertDuration(base, skew uint8) time.Duration {
 }
 
 // bowOutStagger is how long a backup waits before it takes over from a
-// master that bowed out: advskew/64 of 1/256 s, about 61 µs per step of
-// skew (at most 15.5 ms), far above a LAN's latency, far below anything a
+// master that bowed out: advskew/16 of 1/256 s, about 244 µs per step of
+// skew (at most 62 ms). That is far above a LAN's latency and a busy
+// host's scheduling delay, so the preferred backup reliably answers
+// first, and far below anything a
 // client notices.
 func bowOutStagger(skew uint8) time.Duration {
-	return time.Duration(skew) * time.Second / (256 * 64)
+	return time.Duration(skew) * time.Second / (256 * 16)
 }
 
 func isBowOut(a Advert) bool { return a.AdvBase == bowOut && a.AdvSkew == bowOut }

@@ -304,12 +304,12 @@ func TestBowOut(t *testing.T) {
 	require.Equal(t, []election.Action{ad(255, 255, 7, election.ReasonBowOut), tr(M, B, election.ReasonBowOut)}, acts)
 	require.Equal(t, now.Add(3*time.Second), a.Deadline())
 
-	// B (skew 100) takes over after its stagger, 100/16384 s, not the
+	// B (skew 100) takes over after its stagger, 100/4096 s, not the
 	// master-down time.
 	require.Nil(t, step(b, now, election.Event{Kind: election.EventAdvert, Advert: election.Advert{Src: ip("198.51.100.1"), AdvBase: acts[0].Advert.AdvBase, AdvSkew: acts[0].Advert.AdvSkew, Demote: 7}}))
-	require.Equal(t, now.Add(6103515*time.Nanosecond), b.Deadline())
+	require.Equal(t, now.Add(24414062*time.Nanosecond), b.Deadline())
 	at2, acts := fire(t, b)
-	require.Equal(t, now.Add(6103515*time.Nanosecond), at2)
+	require.Equal(t, now.Add(24414062*time.Nanosecond), at2)
 	require.Equal(t, []election.Action{tr(B, M, election.ReasonPeerBowOut), garp(election.ReasonPeerBowOut), ad(1, 100, 0, election.ReasonPeerBowOut)}, acts)
 
 	// A hears B (better demote) and stays backup.

@@ -116,8 +116,8 @@ var tableRows = func() []tableRow {
 		tableRow{state: "backup", event: "ad-worse", want: nothing(B, dlMasterDown), preempt: pre(takeover(election.ReasonPreempt))},
 		tableRow{state: "backup", event: "ad-equal-win", want: nothing(B, dlMasterDown)},
 		tableRow{state: "backup", event: "ad-equal-lose", want: nothing(B, dlMasterDown)},
-		// Skew 100: take over after the bow-out stagger, 100 × 1/16384 s.
-		tableRow{state: "backup", event: "ad-bow-out", want: expect{state: B, dl: dlAt, d: 6103515 * time.Nanosecond}},
+		// Skew 100: take over after the bow-out stagger, 100 × 1/4096 s.
+		tableRow{state: "backup", event: "ad-bow-out", want: expect{state: B, dl: dlAt, d: 24414062 * time.Nanosecond}},
 		tableRow{state: "backup", event: "ad-will-time-out", want: takeover(election.ReasonMasterWillTimeOut), preempt: pre(takeover(election.ReasonPreempt))},
 		tableRow{state: "backup", event: "ad-higher-demote", want: takeover(election.ReasonLowerDemote)},
 		tableRow{state: "backup", event: "ad-lower-demote", want: nothing(B, dlMasterDown)},

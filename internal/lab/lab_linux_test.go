@@ -98,7 +98,7 @@ func TestRunWholeLab(t *testing.T) {
 			want: []string{
 				"A is MASTER", "A won the election",
 				"A dies: SIGKILL", "B is MASTER (master down)", "B took over",
-				"A preempted B", "SIGTERM to A", "B is MASTER (peer bow out)", "bow-out advert",
+				"A preempted B", "SIGTERM to A", "MASTER (peer bow out)", "bow-out advert",
 				"02:00:00:00:00:0b (B", "Cleaned up", "Node logs:",
 			},
 		},
