@@ -101,7 +101,7 @@ func TestVIPManagerReaddsRemovedVIP(t *testing.T) {
 			var logs logBuffer
 			m, err := netif.NewVIPManager(netif.VIPConfig{
 				Interface: h.Interface, VIPs: []netip.Addr{vip}, Namespace: ns,
-				Logger: logs.logger(),
+				Logger: bufLogger(&logs),
 				// Far beyond the test's deadline: the re-add must come from
 				// the address notification, not from the resync.
 				ResyncInterval: time.Hour,
@@ -172,7 +172,7 @@ func TestVIPManagerExistingAddresses(t *testing.T) {
 	var logs logBuffer
 	m, err := netif.NewVIPManager(netif.VIPConfig{
 		Interface: h.Interface, VIPs: []netip.Addr{adopted, leftover}, Namespace: ns,
-		Logger: logs.logger(),
+		Logger: bufLogger(&logs),
 	})
 	require.NoError(t, err)
 	stop := startManager(t, m)
@@ -202,7 +202,7 @@ func TestVIPManagerRetriesUntilInterfaceExists(t *testing.T) {
 	var logs logBuffer
 	m, err := netif.NewVIPManager(netif.VIPConfig{
 		Interface: "vip0", VIPs: []netip.Addr{vip}, Namespace: ns,
-		Logger: logs.logger(), ResyncInterval: 20 * time.Millisecond,
+		Logger: bufLogger(&logs), ResyncInterval: 20 * time.Millisecond,
 	})
 	require.NoError(t, err)
 	startManager(t, m)

@@ -1,13 +1,13 @@
 package inspect_test
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gocarp/gocarp/internal/syncbuf"
 
 	"github.com/mdlayher/packet"
 	"github.com/stretchr/testify/require"
@@ -18,22 +18,7 @@ import (
 )
 
 // syncBuffer is written by Live and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // TestLiveNetns: host 0 inspects its eth0 while host 1 sends IPv4 and
 // IPv6 adverts and two decoys; only the adverts are printed. The decoy

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocarp/gocarp/internal/syncbuf"
+
 	"github.com/gocarp/gocarp/internal/lab"
 	"github.com/stretchr/testify/require"
 )
@@ -59,23 +61,8 @@ func carpd(t *testing.T) string {
 	return bin
 }
 
-// syncBuffer is a bytes.Buffer safe for the lab's writer and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is safe for the lab's writer and the test.
+type syncBuffer = syncbuf.Buffer
 
 func requireNoLabNamespaces(t *testing.T) {
 	t.Helper()
