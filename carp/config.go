@@ -96,16 +96,27 @@ type Config struct {
 	Source6 netip.Addr
 	// Group is the IPv4 destination of adverts: 224.0.0.18 when zero.
 	Group netip.Addr
+	// Peers, when set, replace multicast with unicast (spec §6, FreeBSD's
+	// peer/peer6, OpenBSD's carppeer): every advert goes to each peer, of
+	// the address family of the VIPs it serves. A unicast advert is
+	// accepted only from a listed peer, and then whatever its TTL (a peer
+	// may sit behind a router); any other unicast advert is dropped with
+	// ErrNotPeer. Multicast adverts are still accepted, with TTL 255.
+	Peers []netip.Addr
 
-	// AdvBase is the advertisement base interval in seconds. When AdvBase
-	// and AdvSkew are both zero (an invalid pair for every peer) AdvBase
-	// defaults to 1; AdvBase 0 with a non-zero AdvSkew is the sub-second mode.
+	// AdvBase is the advertisement base interval in seconds; zero means
+	// DefaultAdvBase (1 s, as ucarp), whatever AdvSkew is.
 	AdvBase uint8
+	// SubSecond asks for sub-second mode: advbase 0 on the wire, so the
+	// interval is AdvSkew/256 s alone (OpenBSD allows it; ucarp's -b 0).
+	// AdvBase must then be zero and AdvSkew non-zero.
+	SubSecond bool
 	// AdvSkew adds AdvSkew/256 s to the interval: a higher skew is a less
 	// preferred node. 0..255, but not 255 together with AdvBase 255: that
 	// pair is the bow-out advert.
 	AdvSkew uint8
-	// DeadRatio is how many advert intervals a backup waits: 3 when zero.
+	// DeadRatio is how many advert intervals a backup waits:
+	// DefaultDeadRatio when zero, at most MaxDeadRatio.
 	DeadRatio uint
 	// Preempt makes a backup take over from a worse master.
 	Preempt bool
@@ -142,23 +153,46 @@ type Config struct {
 	// protocol.
 }
 
-// Errors from New that name the field at fault.
-var (
-	ErrConfig = errors.New("carp: invalid config")
-)
+// ErrConfig is what every error about a Config matches (errors.Is).
+var ErrConfig = errors.New("carp: invalid config")
+
+// ConfigError is a Config rejected by Validate or New: Field names the
+// Config field at fault (e.g. "AdvSkew"), so a caller that reads the
+// settings from elsewhere (a config file, a command line) can point at its
+// own key. It matches ErrConfig.
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string { return ErrConfig.Error() + ": " + e.Field + ": " + e.Msg }
+
+// Unwrap returns ErrConfig.
+func (e *ConfigError) Unwrap() error { return ErrConfig }
 
 func configError(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrConfig, field, fmt.Sprintf(format, args...))
+	return &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // resolved is a validated Config with its defaults applied.
 type resolved struct {
 	Config
 	v4, v6 []netip.Addr
-	signer *hmac.Signer
+	// peers4 and peers6 split Peers by family.
+	peers4, peers6 []netip.Addr
+	signer         *hmac.Signer
 }
 
-func (c Config) resolve() (*resolved, error) {
+// Validate checks the settings of c that do not depend on where the group
+// runs: everything New checks except Transport, Source and Source6. It is
+// the one place these rules live; carpd's command line and config file use
+// it too. The error is a *ConfigError.
+func (c Config) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+func (c Config) validate() (*resolved, error) {
 	r := &resolved{Config: c}
 	if c.VHID == 0 {
 		return nil, configError("VHID", "must be 1..255")
@@ -166,15 +200,102 @@ func (c Config) resolve() (*resolved, error) {
 	if len(c.VIPs) == 0 {
 		return nil, configError("VIPs", "at least one virtual address is required")
 	}
+	seen := make(map[netip.Addr]bool, len(c.VIPs))
 	for _, a := range c.VIPs {
-		switch {
-		case !a.IsValid():
-			return nil, configError("VIPs", "invalid address")
-		case a.Is4() || a.Is4In6():
-			r.v4 = append(r.v4, a.Unmap())
-		default:
-			r.v6 = append(r.v6, a.WithZone(""))
+		if err := checkUnicast(a); err != nil {
+			return nil, configError("VIPs", "%v", err)
 		}
+		a = a.Unmap().WithZone("")
+		if seen[a] {
+			return nil, configError("VIPs", "%s is listed twice", a)
+		}
+		seen[a] = true
+		if a.Is4() {
+			r.v4 = append(r.v4, a)
+		} else {
+			r.v6 = append(r.v6, a)
+		}
+	}
+	if !c.Group.IsValid() {
+		r.Group = IPv4Group
+	} else if !c.Group.Unmap().Is4() || !c.Group.Unmap().IsMulticast() {
+		return nil, configError("Group", "%s is not an IPv4 multicast address", c.Group)
+	} else {
+		r.Group = c.Group.Unmap()
+	}
+	for _, p := range c.Peers {
+		if err := checkUnicast(p); err != nil {
+			return nil, configError("Peers", "%v", err)
+		}
+		switch p = p.Unmap(); {
+		case p.Is4() && len(r.v4) == 0:
+			return nil, configError("Peers", "%s is IPv4, but no VIP is", p)
+		case p.Is6() && len(r.v6) == 0:
+			return nil, configError("Peers", "%s is IPv6, but no VIP is", p)
+		case p.Is4():
+			r.peers4 = append(r.peers4, p)
+		default:
+			r.peers6 = append(r.peers6, p)
+		}
+	}
+	if len(c.Peers) > 0 {
+		if len(r.v4) > 0 && len(r.peers4) == 0 {
+			return nil, configError("Peers", "no IPv4 peer for the IPv4 VIPs")
+		}
+		if len(r.v6) > 0 && len(r.peers6) == 0 {
+			return nil, configError("Peers", "no IPv6 peer for the IPv6 VIPs")
+		}
+	}
+	switch {
+	case c.SubSecond && c.AdvBase != 0:
+		return nil, configError("AdvBase", "must be 0 in sub-second mode, got %d", c.AdvBase)
+	case c.SubSecond && c.AdvSkew == 0:
+		return nil, configError("AdvSkew", "sub-second mode needs an advskew above 0: the interval is advskew/256 s")
+	case !c.SubSecond && c.AdvBase == 0:
+		r.AdvBase = DefaultAdvBase
+	}
+	if r.AdvBase == 255 && c.AdvSkew == 255 {
+		return nil, configError("AdvSkew", "advbase 255 with advskew 255 is the bow-out advert, not a configuration")
+	}
+	switch {
+	case c.DeadRatio == 0:
+		r.DeadRatio = DefaultDeadRatio
+	case c.DeadRatio > MaxDeadRatio:
+		return nil, configError("DeadRatio", "must be 1..%d, got %d", MaxDeadRatio, c.DeadRatio)
+	}
+	if c.TieBreak > TieBreakBSD {
+		return nil, configError("TieBreak", "unknown rule %d", c.TieBreak)
+	}
+	if c.Demotion > DemoteByte {
+		return nil, configError("Demotion", "unknown mode %d", c.Demotion)
+	}
+	if n := len(c.Password); n == 0 || n > hmac.MaxPasswordLen {
+		return nil, configError("Password", "must be 1..%d bytes, got %d", hmac.MaxPasswordLen, n)
+	}
+	signer, err := hmac.NewSigner(c.Password, c.VHID, c.VIPs)
+	if err != nil {
+		return nil, configError("VIPs", "%v", err)
+	}
+	r.signer = signer
+	return r, nil
+}
+
+// checkUnicast refuses what can be neither a VIP nor a peer.
+func checkUnicast(a netip.Addr) error {
+	a = a.Unmap()
+	switch {
+	case !a.IsValid():
+		return errors.New("invalid address")
+	case a.IsUnspecified(), a.IsMulticast(), a.IsLoopback(), a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return fmt.Errorf("%s is not a unicast address", a)
+	}
+	return nil
+}
+
+func (c Config) resolve() (*resolved, error) {
+	r, err := c.validate()
+	if err != nil {
+		return nil, err
 	}
 	if len(r.v4) > 0 {
 		if !c.Source.IsValid() || !c.Source.Unmap().Is4() {
@@ -191,22 +312,6 @@ func (c Config) resolve() (*resolved, error) {
 	} else if c.Source6.IsValid() {
 		return nil, configError("Source6", "set, but no VIP is IPv6")
 	}
-	if !c.Group.IsValid() {
-		r.Group = IPv4Group
-	} else if !c.Group.Unmap().Is4() || !c.Group.Unmap().IsMulticast() {
-		return nil, configError("Group", "%s is not an IPv4 multicast address", c.Group)
-	} else {
-		r.Group = c.Group.Unmap()
-	}
-	if c.AdvBase == 0 && c.AdvSkew == 0 {
-		r.AdvBase = 1
-	}
-	if c.AdvBase == 255 && c.AdvSkew == 255 {
-		return nil, configError("AdvSkew", "advbase 255 with advskew 255 is the bow-out advert, not a configuration")
-	}
-	if c.DeadRatio == 0 {
-		r.DeadRatio = 3
-	}
 	if c.Transport == nil {
 		return nil, configError("Transport", "required")
 	}
@@ -216,14 +321,6 @@ func (c Config) resolve() (*resolved, error) {
 	if c.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
-	if n := len(c.Password); n == 0 || n > hmac.MaxPasswordLen {
-		return nil, configError("Password", "must be 1..%d bytes, got %d", hmac.MaxPasswordLen, n)
-	}
-	signer, err := hmac.NewSigner(c.Password, c.VHID, c.VIPs)
-	if err != nil {
-		return nil, configError("VIPs", "%v", err)
-	}
-	r.signer = signer
 	return r, nil
 }
 

@@ -165,7 +165,7 @@ func (g *Group) Run(ctx context.Context) error {
 		return err
 	}
 	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), DefaultDrainTimeout)
 	defer cancel()
 	return g.Shutdown(sctx)
 }

@@ -269,7 +269,21 @@ func TestGroupConfigErrors(t *testing.T) {
 		{"valid", func(*carp.Config) {}, ""},
 		{"valid IPv6 only", func(c *carp.Config) { c.VIPs, c.Source, c.Source6 = v6, netip.Addr{}, src6 }, ""},
 		{"valid dual stack", func(c *carp.Config) { c.VIPs, c.Source6 = []netip.Addr{gtVIP, gtVIP6}, src6 }, ""},
-		{"valid sub-second", func(c *carp.Config) { c.AdvBase, c.AdvSkew = 0, 10 }, ""},
+		{"valid sub-second", func(c *carp.Config) { c.SubSecond, c.AdvSkew = true, 10 }, ""},
+		{"valid advskew alone (advbase 1)", func(c *carp.Config) { c.AdvSkew = 10 }, ""},
+		{"valid peers", func(c *carp.Config) { c.Peers = []netip.Addr{netip.MustParseAddr("192.0.2.2")} }, ""},
+		{"sub-second with advbase", func(c *carp.Config) { c.SubSecond, c.AdvBase, c.AdvSkew = true, 1, 10 }, "AdvBase"},
+		{"sub-second without advskew", func(c *carp.Config) { c.SubSecond = true }, "AdvSkew"},
+		{"duplicate VIP", func(c *carp.Config) { c.VIPs = []netip.Addr{gtVIP, gtVIP} }, "VIPs"},
+		{"multicast VIP", func(c *carp.Config) { c.VIPs = []netip.Addr{netip.MustParseAddr("224.0.0.1")} }, "VIPs"},
+		{"loopback VIP", func(c *carp.Config) { c.VIPs = []netip.Addr{netip.MustParseAddr("127.0.0.1")} }, "VIPs"},
+		{"broadcast VIP", func(c *carp.Config) { c.VIPs = []netip.Addr{netip.MustParseAddr("255.255.255.255")} }, "VIPs"},
+		{"IPv6 peer, IPv4 VIPs", func(c *carp.Config) { c.Peers = []netip.Addr{netip.MustParseAddr("2001:db8::2")} }, "Peers"},
+		{"multicast peer", func(c *carp.Config) { c.Peers = []netip.Addr{netip.MustParseAddr("224.0.0.18")} }, "Peers"},
+		{"dual stack, IPv4 peer only", func(c *carp.Config) {
+			c.VIPs, c.Source6, c.Peers = []netip.Addr{gtVIP, gtVIP6}, src6, []netip.Addr{netip.MustParseAddr("192.0.2.2")}
+		}, "Peers"},
+		{"deadratio too large", func(c *carp.Config) { c.DeadRatio = carp.MaxDeadRatio + 1 }, "DeadRatio"},
 		{"valid advbase 255 advskew 254", func(c *carp.Config) { c.AdvBase, c.AdvSkew = 255, 254 }, ""},
 		{"valid password 19 bytes", func(c *carp.Config) { c.Password = []byte(strings.Repeat("p", 19)) }, ""},
 		{"valid group", func(c *carp.Config) { c.Group = netip.MustParseAddr("224.0.0.100") }, ""},
@@ -309,34 +323,46 @@ func TestGroupConfigErrors(t *testing.T) {
 			require.Nil(t, g)
 			// configError formats "carp: invalid config: FIELD: why".
 			require.Contains(t, err.Error(), ": "+tt.field+": ", "error must name the field")
+			var ce *carp.ConfigError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, tt.field, ce.Field)
+			if tt.field != "Transport" && tt.field != "Source" && tt.field != "Source6" {
+				require.Error(t, cfg.Validate(), "Validate checks what does not depend on the host")
+			} else {
+				require.NoError(t, cfg.Validate())
+			}
 		})
 	}
 }
 
-// TestGroupTimers checks the defaults (advbase 1 when advbase and advskew
-// are both zero, deadratio 3) and the interval formula in virtual time:
+// TestGroupTimers checks the defaults (advbase 1 when AdvBase is zero,
+// sub-second mode only when asked for, deadratio 3) and the interval formula in virtual time:
 // the first takeover of a lone group comes exactly master-down after
 // Start, then an advert every interval with the configured values.
 func TestGroupTimers(t *testing.T) {
 	tests := []struct {
 		name                 string
 		advbase, advskew     uint8
+		subSecond            bool
 		deadratio            uint
 		wireBase, wireSkew   uint8
 		masterDown, interval time.Duration
 	}{
-		{"defaults", 0, 0, 0, 1, 0, 3 * time.Second, time.Second},
-		{"advbase 1", 1, 0, 0, 1, 0, 3 * time.Second, time.Second},
-		{"advbase 2 advskew 128", 2, 128, 0, 2, 128, 6500 * time.Millisecond, 2500 * time.Millisecond},
-		{"advbase 1 advskew 100", 1, 100, 0, 1, 100, 3390625 * time.Microsecond, 1390625 * time.Microsecond},
-		{"sub-second", 0, 64, 0, 0, 64, 750 * time.Millisecond, 250 * time.Millisecond},
-		{"deadratio 5", 1, 0, 5, 1, 0, 5 * time.Second, time.Second},
+		{"defaults", 0, 0, false, 0, 1, 0, 3 * time.Second, time.Second},
+		{"advbase 1", 1, 0, false, 0, 1, 0, 3 * time.Second, time.Second},
+		{"advbase 2 advskew 128", 2, 128, false, 0, 2, 128, 6500 * time.Millisecond, 2500 * time.Millisecond},
+		{"advbase 1 advskew 100", 1, 100, false, 0, 1, 100, 3390625 * time.Microsecond, 1390625 * time.Microsecond},
+		// The README's backup (AdvSkew 100, no AdvBase) once meant
+		// sub-second mode and beat the preferred node: zero is 1 s.
+		{"advskew 100 alone", 0, 100, false, 0, 1, 100, 3390625 * time.Microsecond, 1390625 * time.Microsecond},
+		{"sub-second", 0, 64, true, 0, 0, 64, 750 * time.Millisecond, 250 * time.Millisecond},
+		{"deadratio 5", 1, 0, false, 5, 1, 0, 5 * time.Second, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := newGtLAN(t)
 			n := l.node("a", "192.0.2.1", func(c *carp.Config) {
-				c.AdvBase, c.AdvSkew, c.DeadRatio = tt.advbase, tt.advskew, tt.deadratio
+				c.AdvBase, c.AdvSkew, c.DeadRatio, c.SubSecond = tt.advbase, tt.advskew, tt.deadratio, tt.subSecond
 			}).start(t)
 			require.Equal(t, carp.StateBackup, n.g.State())
 

@@ -25,12 +25,18 @@ const (
 	// successes that end it (ucarp CARP_SENDAD_MAX_ERRORS/MIN_SUCCESS).
 	sendErrorsToSuppress = 3
 	sendOKsToRecover     = 3
-	// maxDeadRatio keeps deadratio × 255 s far inside time.Duration.
-	maxDeadRatio = 1 << 16
 	// delayedARPAdverts: ucarp sends a second gratuitous ARP with the
 	// second advert after the one that triggered the first.
 	delayedARPAdverts = 2
-	defaultDeadRatio  = 3
+)
+
+const (
+	// DefaultDeadRatio is the DeadRatio a zero Config.DeadRatio means
+	// (ucarp's -r default).
+	DefaultDeadRatio = 3
+	// MaxDeadRatio bounds Config.DeadRatio: deadratio × 255 s stays far
+	// inside a time.Duration.
+	MaxDeadRatio = 65535
 )
 
 // stepFunc handles the state-specific events (raft's r.step).
@@ -74,7 +80,7 @@ func New(cfg Config) (*Machine, error) {
 		return nil, ErrAdvSkew
 	case !cfg.Self.IsValid():
 		return nil, ErrNoSelf
-	case cfg.DeadRatio > maxDeadRatio:
+	case cfg.DeadRatio > MaxDeadRatio:
 		return nil, ErrDeadRatio
 	case cfg.TieBreak > TieBreakBSD:
 		return nil, ErrTieBreak
@@ -82,7 +88,7 @@ func New(cfg Config) (*Machine, error) {
 		return nil, ErrDemotion
 	}
 	if cfg.DeadRatio == 0 {
-		cfg.DeadRatio = defaultDeadRatio
+		cfg.DeadRatio = DefaultDeadRatio
 	}
 	m := &Machine{
 		cfg:   cfg,

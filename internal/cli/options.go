@@ -13,12 +13,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gocarp/gocarp/carp"
+	"github.com/gocarp/gocarp/hmac"
 )
 
 // Defaults, as ucarp's where ucarp has the option.
 const (
-	DefaultAdvBase       = 1
-	DefaultDeadRatio     = 3
+	DefaultAdvBase       = carp.DefaultAdvBase
+	DefaultDeadRatio     = carp.DefaultDeadRatio
 	DefaultFacility      = "daemon"
 	DefaultTieBreak      = "ucarp"
 	DefaultSourceMAC     = "real"
@@ -31,16 +34,16 @@ const (
 
 	// MaxPasswordLen is the longest password ucarp accepts (its key buffer is
 	// 20 bytes including the NUL); the BSD kernels truncate to the same length.
-	MaxPasswordLen = 19
+	MaxPasswordLen = hmac.MaxPasswordLen
 	// MaxDeadRatio bounds -r so that deadratio × advbase seconds fits a time.Duration
 	// with room to spare; ucarp takes any unsigned int.
-	MaxDeadRatio = 65535
+	MaxDeadRatio = carp.MaxDeadRatio
 	// maxIfNameLen is IFNAMSIZ-1; ucarp fails with "Interface name too long" beyond it.
 	maxIfNameLen = 15
 )
 
 // DefaultMcast is the IPv4 CARP group, ucarp's default for --mcast.
-var DefaultMcast = netip.MustParseAddr("224.0.0.18")
+var DefaultMcast = carp.IPv4Group
 
 // Options is a parsed, validated ucarp-compatible command line.
 type Options struct {

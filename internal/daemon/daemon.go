@@ -148,6 +148,7 @@ func New(o *cli.Options, log *slog.Logger) (*Daemon, error) {
 		Source6:   source6,
 		Group:     o.Mcast,
 		AdvBase:   o.AdvBase,
+		SubSecond: o.AdvBase == 0, // ucarp's -b 0 (with -k > 0, which cli checks)
 		AdvSkew:   o.AdvSkew,
 		DeadRatio: o.DeadRatio,
 		Preempt:   o.Preempt,
