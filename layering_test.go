@@ -16,8 +16,9 @@ import (
 const module = "github.com/gocarp/gocarp"
 
 // allowed lists, for each library package, the packages of this module its
-// non-test code may import: codec ← election ← group ← daemon, with the
-// transports and the OS glue beside the group, never above it.
+// non-test code may import: codec (wire) ← election ← group (carp) ← link
+// ← daemon, with the transports and the OS glue beside the group, never
+// above it.
 var allowed = map[string][]string{
 	"hmac":                    nil,
 	"election":                nil,
@@ -27,7 +28,8 @@ var allowed = map[string][]string{
 	"transport/transporttest": {"transport"},
 	"arp":                     nil,
 	"netif":                   nil,
-	"carp":                    {"hmac", "election", "transport"},
+	"wire":                    {"hmac"},
+	"carp":                    {"hmac", "election", "transport", "wire"},
 }
 
 // TestLayering keeps the layers visible: nothing below imports what is

@@ -10,6 +10,7 @@ import (
 	"github.com/gocarp/gocarp/election"
 	"github.com/gocarp/gocarp/hmac"
 	"github.com/gocarp/gocarp/transport"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // State is a group's protocol state: INIT, BACKUP or MASTER.
@@ -217,7 +218,7 @@ func (c Config) validate() (*resolved, error) {
 		}
 	}
 	if !c.Group.IsValid() {
-		r.Group = IPv4Group
+		r.Group = wire.IPv4Group
 	} else if !c.Group.Unmap().Is4() || !c.Group.Unmap().IsMulticast() {
 		return nil, configError("Group", "%s is not an IPv4 multicast address", c.Group)
 	} else {

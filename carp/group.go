@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocarp/gocarp/election"
 	"github.com/gocarp/gocarp/transport"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // Errors from a Group's lifecycle methods.
@@ -37,7 +38,7 @@ type Group struct {
 	cfg    *resolved
 	clock  transport.Clock
 	log    *slog.Logger
-	filter Filter
+	filter wire.Filter
 	rand   func() uint64
 
 	mu        sync.Mutex
@@ -45,7 +46,7 @@ type Group struct {
 	started   bool
 	stopped   bool
 	counter   uint64
-	pkt       Packet
+	pkt       wire.Packet
 	buf       []byte
 	seq       uint64
 	stats     Stats
@@ -103,7 +104,7 @@ func New(cfg Config) (*Group, error) {
 		log:     r.Logger.With("iface", r.Interface, "vhid", r.VHID),
 		m:       m,
 		rand:    r.Rand,
-		buf:     make([]byte, 0, IPv6HeaderLen+AdvertLen),
+		buf:     make([]byte, 0, wire.IPv6HeaderLen+wire.AdvertLen),
 		dropped: make(map[string]uint64),
 		dropLog: make(map[string]dropLogState),
 		notify:  newNotifier(),
@@ -120,7 +121,7 @@ func New(cfg Config) (*Group, error) {
 	if ad, ok := r.Transport.(transport.Addresser); ok {
 		local = append(local, ad.Addrs()...)
 	}
-	g.filter = Filter{
+	g.filter = wire.Filter{
 		VHID:   r.VHID,
 		Local:  local,
 		Group:  r.Group,
@@ -328,7 +329,7 @@ func electionAddr(a netip.Addr) election.Addr {
 }
 
 func (g *Group) drop(err error) {
-	reason := DropReason(err)
+	reason := wire.DropReason(err)
 	g.dropped[reason]++
 	if silentDrop(err) {
 		g.log.Debug("dropped packet", "reason", reason, "err", err)
@@ -349,7 +350,7 @@ func (g *Group) drop(err error) {
 // counted but not logged above debug (spec §7): other groups' adverts, our
 // own looped back, runts.
 func silentDrop(err error) bool {
-	return errors.Is(err, ErrBadVHID) || errors.Is(err, ErrOwnPacket) || errors.Is(err, ErrTooShort)
+	return errors.Is(err, wire.ErrBadVHID) || errors.Is(err, wire.ErrOwnPacket) || errors.Is(err, wire.ErrTooShort)
 }
 
 // step feeds one event to the machine and carries out its actions; g.mu is
@@ -441,12 +442,12 @@ func (g *Group) announce() {
 // send builds, signs and sends one advert per address family in use.
 func (g *Group) send(ea election.Advert) error {
 	g.counter++
-	a := Advert{
-		Version: Version,
-		Type:    TypeAdvertisement,
+	a := wire.Advert{
+		Version: wire.Version,
+		Type:    wire.TypeAdvertisement,
 		VHID:    g.cfg.VHID,
 		AdvSkew: ea.AdvSkew,
-		AuthLen: AuthLen,
+		AuthLen: wire.AuthLen,
 		Demote:  ea.Demote,
 		AdvBase: ea.AdvBase,
 		Counter: g.counter,
@@ -464,10 +465,10 @@ func (g *Group) send(ea election.Advert) error {
 		g.stats.AdvertsSent++
 	}
 	if g.cfg.Source.IsValid() {
-		transmit(AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a))
+		transmit(wire.AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a))
 	}
 	if g.cfg.Source6.IsValid() {
-		transmit(AppendIPv6(g.buf[:0], g.cfg.Source6, IPv6Group, &a))
+		transmit(wire.AppendIPv6(g.buf[:0], g.cfg.Source6, wire.IPv6Group, &a))
 	}
 	return errors.Join(errs...)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gocarp/gocarp/hmac"
 	"github.com/gocarp/gocarp/transport"
 	"github.com/gocarp/gocarp/transport/memnet"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // Black-box tests of carp.Group. Everything runs on a memnet LAN driven by
@@ -54,8 +55,8 @@ type gtSent struct {
 	from string
 	at   time.Duration // since gtT0
 	raw  []byte
-	pkt  carp.Packet
-	err  error // from carp.Packet.UnmarshalBinary
+	pkt  wire.Packet
+	err  error // from wire.Packet.UnmarshalBinary
 }
 
 func newGtLAN(t *testing.T) *gtLAN {
@@ -211,9 +212,9 @@ func (c gtCraft) bytes(t testing.TB) []byte {
 	}
 	signer, err := hmac.NewSigner(pw, gtVHID, []netip.Addr{gtVIP})
 	require.NoError(t, err)
-	a := carp.Advert{
-		Version: carp.Version, Type: carp.TypeAdvertisement, VHID: gtVHID,
-		AdvBase: c.AdvBase, AdvSkew: c.AdvSkew, AuthLen: carp.AuthLen, Demote: c.Demote,
+	a := wire.Advert{
+		Version: wire.Version, Type: wire.TypeAdvertisement, VHID: gtVHID,
+		AdvBase: c.AdvBase, AdvSkew: c.AdvSkew, AuthLen: wire.AuthLen, Demote: c.Demote,
 		Counter: c.Counter, Digest: signer.Sign(c.Counter),
 	}
 	src, dst := c.Src, c.Dst
@@ -221,9 +222,9 @@ func (c gtCraft) bytes(t testing.TB) []byte {
 		src = gtPeer
 	}
 	if !dst.IsValid() {
-		dst = carp.IPv4Group
+		dst = wire.IPv4Group
 	}
-	b, err := carp.AppendIPv4(nil, src, dst, 0x1234, &a)
+	b, err := wire.AppendIPv4(nil, src, dst, 0x1234, &a)
 	require.NoError(t, err)
 	return b
 }
@@ -231,14 +232,14 @@ func (c gtCraft) bytes(t testing.TB) []byte {
 // gtFixIP recomputes the checksum of a 20-byte IPv4 header.
 func gtFixIP(b []byte) {
 	b[10], b[11] = 0, 0
-	binary.BigEndian.PutUint16(b[10:], carp.Checksum(b[:carp.IPv4HeaderLen]))
+	binary.BigEndian.PutUint16(b[10:], wire.Checksum(b[:wire.IPv4HeaderLen]))
 }
 
 // gtFixCARP recomputes the CARP checksum behind a 20-byte IPv4 header.
 func gtFixCARP(b []byte) {
-	c := b[carp.IPv4HeaderLen : carp.IPv4HeaderLen+carp.AdvertLen]
+	c := b[wire.IPv4HeaderLen : wire.IPv4HeaderLen+wire.AdvertLen]
 	c[6], c[7] = 0, 0
-	binary.BigEndian.PutUint16(c[6:], carp.Checksum(c))
+	binary.BigEndian.PutUint16(c[6:], wire.Checksum(c))
 }
 
 // gtSigner returns the signer of the default group (password, VHID, VIPs).
@@ -296,7 +297,7 @@ func TestGroupConfigErrors(t *testing.T) {
 		{"no Source6 for IPv6 VIP", func(c *carp.Config) { c.VIPs = []netip.Addr{gtVIP, gtVIP6} }, "Source6"},
 		{"Source6 with only IPv4 VIPs", func(c *carp.Config) { c.Source6 = src6 }, "Source6"},
 		{"unicast Group", func(c *carp.Config) { c.Group = netip.MustParseAddr("192.0.2.7") }, "Group"},
-		{"IPv6 Group", func(c *carp.Config) { c.Group = carp.IPv6Group }, "Group"},
+		{"IPv6 Group", func(c *carp.Config) { c.Group = wire.IPv6Group }, "Group"},
 		{"empty password", func(c *carp.Config) { c.Password = nil }, "Password"},
 		{"password 20 bytes", func(c *carp.Config) { c.Password = []byte(strings.Repeat("p", 20)) }, "Password"},
 		{"advbase 255 advskew 255", func(c *carp.Config) { c.AdvBase, c.AdvSkew = 255, 255 }, "AdvSkew"},
@@ -533,7 +534,7 @@ func TestGroupShutdownMaster(t *testing.T) {
 	require.Equal(t, 5500*time.Millisecond, bow[0].at)
 	require.Equal(t, uint8(255), bow[0].pkt.Advert.AdvBase)
 	require.Equal(t, uint8(255), bow[0].pkt.Advert.AdvSkew)
-	f := carp.Filter{VHID: gtVHID, Signer: gtSigner(t)}
+	f := wire.Filter{VHID: gtVHID, Signer: gtSigner(t)}
 	require.NoError(t, f.Check(&bow[0].pkt), "the bow-out advert is a valid advert")
 
 	// Shutdown has waited for the callbacks: no WaitCallbacks needed.
@@ -596,24 +597,24 @@ func TestGroupWireOutput(t *testing.T) {
 
 			wantDst := tt.group
 			if !wantDst.IsValid() {
-				wantDst = carp.IPv4Group
+				wantDst = wire.IPv4Group
 			}
 			p := ads[0].pkt
 			require.Equal(t, masterDown, ads[0].at, "the first advert goes out at takeover")
-			require.Equal(t, uint8(carp.TTL), p.TTL)
+			require.Equal(t, uint8(wire.TTL), p.TTL)
 			require.Equal(t, src, p.Src)
 			require.Equal(t, wantDst, p.Dst)
 			require.True(t, p.IPChecksumOK)
 			require.True(t, p.ChecksumOK)
-			require.Equal(t, uint8(carp.Version), p.Advert.Version)
-			require.Equal(t, uint8(carp.TypeAdvertisement), p.Advert.Type)
+			require.Equal(t, uint8(wire.Version), p.Advert.Version)
+			require.Equal(t, uint8(wire.TypeAdvertisement), p.Advert.Type)
 			require.Equal(t, uint8(gtVHID), p.Advert.VHID)
 			require.Equal(t, tt.advbase, p.Advert.AdvBase)
 			require.Equal(t, tt.advskew, p.Advert.AdvSkew)
-			require.Equal(t, uint8(carp.AuthLen), p.Advert.AuthLen)
+			require.Equal(t, uint8(wire.AuthLen), p.Advert.AuthLen)
 			require.Zero(t, p.Advert.Demote)
 
-			peer := carp.Filter{
+			peer := wire.Filter{
 				VHID:   gtVHID,
 				Local:  []netip.Addr{netip.MustParseAddr("192.0.2.2")},
 				Group:  tt.group,
@@ -628,7 +629,7 @@ func TestGroupWireOutput(t *testing.T) {
 			other, err := hmac.NewSigner([]byte("other"), gtVHID, []netip.Addr{gtVIP})
 			require.NoError(t, err)
 			peer.Signer = other
-			require.ErrorIs(t, peer.Check(&p), carp.ErrBadDigest, "the digest is keyed by the password")
+			require.ErrorIs(t, peer.Check(&p), wire.ErrBadDigest, "the digest is keyed by the password")
 			require.Equal(t, uint64(4), n.g.Stats().AdvertsSent)
 		})
 	}
@@ -689,24 +690,24 @@ func TestGroupReceiveFaults(t *testing.T) {
 		err  error // nil: the valid advert
 	}{
 		{"valid", good, nil},
-		{"bad TTL", func(t *testing.T) []byte { b := good(t); b[8] = 64; gtFixIP(b); return b }, carp.ErrBadTTL},
-		{"bad version", func(t *testing.T) []byte { b := good(t); b[20] = 0x31; gtFixCARP(b); return b }, carp.ErrBadVersion},
-		{"other vhid", func(t *testing.T) []byte { b := good(t); b[21] = gtVHID + 1; gtFixCARP(b); return b }, carp.ErrBadVHID},
+		{"bad TTL", func(t *testing.T) []byte { b := good(t); b[8] = 64; gtFixIP(b); return b }, wire.ErrBadTTL},
+		{"bad version", func(t *testing.T) []byte { b := good(t); b[20] = 0x31; gtFixCARP(b); return b }, wire.ErrBadVersion},
+		{"other vhid", func(t *testing.T) []byte { b := good(t); b[21] = gtVHID + 1; gtFixCARP(b); return b }, wire.ErrBadVHID},
 		{"wrong destination", func(t *testing.T) []byte {
 			return gtCraft{AdvBase: 1, Dst: netip.MustParseAddr("224.0.0.19")}.bytes(t)
-		}, carp.ErrBadDestination},
-		{"bad IP checksum", func(t *testing.T) []byte { b := good(t); b[10] ^= 0xff; return b }, carp.ErrBadIPChecksum},
-		{"bad CARP checksum", func(t *testing.T) []byte { b := good(t); b[26] ^= 0xff; return b }, carp.ErrBadChecksum},
+		}, wire.ErrBadDestination},
+		{"bad IP checksum", func(t *testing.T) []byte { b := good(t); b[10] ^= 0xff; return b }, wire.ErrBadIPChecksum},
+		{"bad CARP checksum", func(t *testing.T) []byte { b := good(t); b[26] ^= 0xff; return b }, wire.ErrBadChecksum},
 		{"bad digest", func(t *testing.T) []byte {
 			return gtCraft{AdvBase: 1, Password: []byte("wrong")}.bytes(t)
-		}, carp.ErrBadDigest},
-		{"altered counter", func(t *testing.T) []byte { b := good(t); b[35] ^= 1; gtFixCARP(b); return b }, carp.ErrBadDigest},
-		{"truncated", func(t *testing.T) []byte { b := good(t); return b[:len(b)-1] }, carp.ErrTooShort},
-		{"own source", func(t *testing.T) []byte { return gtCraft{AdvBase: 1, Src: self}.bytes(t) }, carp.ErrOwnPacket},
-		{"not CARP (UDP)", func(t *testing.T) []byte { b := good(t); b[9] = 17; gtFixIP(b); return b }, carp.ErrNotCARP},
-		{"not IP", func(t *testing.T) []byte { b := good(t); b[0] = 0x55; return b }, carp.ErrBadIPHeader},
-		{"garbage", func(*testing.T) []byte { return []byte("hello") }, carp.ErrTooShort},
-		{"empty", func(*testing.T) []byte { return []byte{} }, carp.ErrTooShort},
+		}, wire.ErrBadDigest},
+		{"altered counter", func(t *testing.T) []byte { b := good(t); b[35] ^= 1; gtFixCARP(b); return b }, wire.ErrBadDigest},
+		{"truncated", func(t *testing.T) []byte { b := good(t); return b[:len(b)-1] }, wire.ErrTooShort},
+		{"own source", func(t *testing.T) []byte { return gtCraft{AdvBase: 1, Src: self}.bytes(t) }, wire.ErrOwnPacket},
+		{"not CARP (UDP)", func(t *testing.T) []byte { b := good(t); b[9] = 17; gtFixIP(b); return b }, wire.ErrNotCARP},
+		{"not IP", func(t *testing.T) []byte { b := good(t); b[0] = 0x55; return b }, wire.ErrBadIPHeader},
+		{"garbage", func(*testing.T) []byte { return []byte("hello") }, wire.ErrTooShort},
+		{"empty", func(*testing.T) []byte { return []byte{} }, wire.ErrTooShort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -726,7 +727,7 @@ func TestGroupReceiveFaults(t *testing.T) {
 				takeover = 5 * time.Second
 			} else {
 				require.Zero(t, st.AdvertsReceived)
-				require.Equal(t, map[string]uint64{carp.DropReason(tt.err): 1}, st.Dropped)
+				require.Equal(t, map[string]uint64{wire.DropReason(tt.err): 1}, st.Dropped)
 				require.Equal(t, before.Counter, st.Counter, "a dropped advert's counter is not adopted")
 			}
 			l.runUntil(takeover - time.Nanosecond)
@@ -750,8 +751,8 @@ func TestGroupReceiveFaultsRepeated(t *testing.T) {
 	}
 	l.inject(gtCraft{AdvBase: 1, Dst: netip.MustParseAddr("224.0.0.19")}.bytes(t))
 	require.Equal(t, map[string]uint64{
-		carp.DropReason(carp.ErrBadDigest):      5,
-		carp.DropReason(carp.ErrBadDestination): 1,
+		wire.DropReason(wire.ErrBadDigest):      5,
+		wire.DropReason(wire.ErrBadDestination): 1,
 	}, n.g.Stats().Dropped)
 }
 
@@ -769,7 +770,7 @@ func TestGroupOwnAdvertLoopedBack(t *testing.T) {
 	st := n.g.Stats()
 	require.Equal(t, carp.StateMaster, st.State)
 	require.Zero(t, st.AdvertsReceived)
-	require.Equal(t, map[string]uint64{carp.DropReason(carp.ErrOwnPacket): 2}, st.Dropped)
+	require.Equal(t, map[string]uint64{wire.DropReason(wire.ErrOwnPacket): 2}, st.Dropped)
 	require.Equal(t, before.Transitions, st.Transitions)
 }
 
@@ -1328,17 +1329,17 @@ func TestGroupDualStack(t *testing.T) {
 
 	ads := l.adverts("a")
 	require.Len(t, ads, 16, "one IPv4 and one IPv6 advert per interval, 3 s to 10 s")
-	f := carp.Filter{VHID: gtVHID, Signer: gtSigner(t, vips...)}
+	f := wire.Filter{VHID: gtVHID, Signer: gtSigner(t, vips...)}
 	for i := 0; i < len(ads); i += 2 {
 		v4, v6 := ads[i], ads[i+1]
 		at := 3*time.Second + time.Duration(i/2)*time.Second
 		require.Equal(t, at, v4.at)
 		require.Equal(t, at, v6.at)
 		require.Equal(t, src4, v4.pkt.Src)
-		require.Equal(t, carp.IPv4Group, v4.pkt.Dst)
+		require.Equal(t, wire.IPv4Group, v4.pkt.Dst)
 		require.Equal(t, src6, v6.pkt.Src)
-		require.Equal(t, carp.IPv6Group, v6.pkt.Dst)
-		require.Equal(t, uint8(carp.TTL), v6.pkt.TTL)
+		require.Equal(t, wire.IPv6Group, v6.pkt.Dst)
+		require.Equal(t, uint8(wire.TTL), v6.pkt.TTL)
 		require.Equal(t, v4.pkt.Advert, v6.pkt.Advert, "the same advert in both families")
 		require.NoError(t, f.Check(&v4.pkt))
 		require.NoError(t, f.Check(&v6.pkt))
@@ -1351,7 +1352,7 @@ func TestGroupDualStack(t *testing.T) {
 	// a's own adverts in either family, looped back, are its own.
 	l.inject(ads[0].raw)
 	l.inject(ads[1].raw)
-	require.Equal(t, map[string]uint64{carp.DropReason(carp.ErrOwnPacket): 2}, a.g.Stats().Dropped)
+	require.Equal(t, map[string]uint64{wire.DropReason(wire.ErrOwnPacket): 2}, a.g.Stats().Dropped)
 }
 
 // TestGroupIPv6Only: with only IPv6 VIPs the group sends IPv6 adverts only
@@ -1373,7 +1374,7 @@ func TestGroupIPv6Only(t *testing.T) {
 	require.Len(t, ads, 8)
 	for _, s := range ads {
 		require.True(t, s.pkt.Src.Is6())
-		require.Equal(t, carp.IPv6Group, s.pkt.Dst)
+		require.Equal(t, wire.IPv6Group, s.pkt.Dst)
 	}
 	require.Equal(t, uint64(8), b.g.Stats().AdvertsReceived)
 	require.Equal(t, netip.MustParseAddr("fe80::1"), b.g.Stats().Master)

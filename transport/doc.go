@@ -4,7 +4,7 @@
 // real interface (package afpacket).
 //
 // A Transport moves whole IP packets. The group builds the IP header itself
-// (carp.AppendIPv4/AppendIPv6) and hands the bytes to Send; the transport
+// (wire.AppendIPv4/AppendIPv6) and hands the bytes to Send; the transport
 // frames them for the link. Received packets of protocol 112 arrive at the
 // Handler given to Listen, one at a time. Extras that only some transports
 // can offer are optional add-on interfaces, discovered by type assertion
@@ -18,7 +18,7 @@
 //	var tr transport.Transport = ... // memnet port, afpacket conn, ...
 //	err := tr.Listen(func(pkt []byte) {
 //		// pkt is valid only during the call; copy what you keep.
-//		var p carp.Packet
+//		var p wire.Packet
 //		if p.UnmarshalBinary(pkt) == nil {
 //			events <- p // p holds no reference to pkt
 //		}

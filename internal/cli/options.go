@@ -16,6 +16,7 @@ import (
 
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // Defaults, as ucarp's where ucarp has the option.
@@ -43,7 +44,7 @@ const (
 )
 
 // DefaultMcast is the IPv4 CARP group, ucarp's default for --mcast.
-var DefaultMcast = carp.IPv4Group
+var DefaultMcast = wire.IPv4Group
 
 // Options is a parsed, validated ucarp-compatible command line.
 type Options struct {

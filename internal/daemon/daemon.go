@@ -22,6 +22,7 @@ import (
 	"github.com/gocarp/gocarp/internal/hooks"
 	"github.com/gocarp/gocarp/netif"
 	"github.com/gocarp/gocarp/transport/afpacket"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // ExitError carries the process exit status for an error: 1 for a bad
@@ -105,7 +106,7 @@ func New(o *cli.Options, log *slog.Logger) (*Daemon, error) {
 		groups = append(groups, o.Mcast)
 	}
 	if v6 {
-		groups = append(groups, carp.IPv6Group)
+		groups = append(groups, wire.IPv6Group)
 	}
 	conn, err := afpacket.Listen(afpacket.Config{
 		Interface:   d.iface,

@@ -9,8 +9,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // Summary counts what ReadPcap saw.
@@ -120,9 +120,9 @@ func isCARP(ip []byte) bool {
 	}
 	switch ip[0] >> 4 {
 	case 4:
-		return len(ip) > 9 && ip[9] == carp.ProtocolNumber
+		return len(ip) > 9 && ip[9] == wire.ProtocolNumber
 	case 6:
-		return len(ip) > 6 && ip[6] == carp.ProtocolNumber
+		return len(ip) > 6 && ip[6] == wire.ProtocolNumber
 	}
 	return false
 }
@@ -130,9 +130,9 @@ func isCARP(ip []byte) bool {
 // ipHeader extracts what a malformed line can still show.
 func ipHeader(ip []byte) (src, dst netip.Addr, ttl uint8) {
 	switch {
-	case ip[0]>>4 == 4 && len(ip) >= carp.IPv4HeaderLen:
+	case ip[0]>>4 == 4 && len(ip) >= wire.IPv4HeaderLen:
 		return netip.AddrFrom4([4]byte(ip[12:16])), netip.AddrFrom4([4]byte(ip[16:20])), ip[8]
-	case ip[0]>>4 == 6 && len(ip) >= carp.IPv6HeaderLen:
+	case ip[0]>>4 == 6 && len(ip) >= wire.IPv6HeaderLen:
 		return netip.AddrFrom16([16]byte(ip[8:24])), netip.AddrFrom16([16]byte(ip[24:40])), ip[7]
 	}
 	return netip.Addr{}, netip.Addr{}, 0
@@ -145,9 +145,9 @@ func (e *engine) handle(ts time.Time, ip []byte, snapped bool) error {
 		return nil
 	}
 	e.sum.CARP++
-	var p carp.Packet
+	var p wire.Packet
 	err := p.UnmarshalBinary(ip)
-	if err == nil && ip[0]>>4 == 4 && len(ip) >= carp.IPv4HeaderLen && (ip[6]&0x1f != 0 || ip[7] != 0) {
+	if err == nil && ip[0]>>4 == 4 && len(ip) >= wire.IPv4HeaderLen && (ip[6]&0x1f != 0 || ip[7] != 0) {
 		// A later fragment's payload is not a CARP header. Real adverts
 		// are never fragmented (56 bytes, DF).
 		err = errors.New("IPv4 fragment at a non-zero offset")
@@ -155,7 +155,7 @@ func (e *engine) handle(ts time.Time, ip []byte, snapped bool) error {
 	if err != nil {
 		e.sum.Malformed++
 		reason := err.Error()
-		if snapped && errors.Is(err, carp.ErrTooShort) {
+		if snapped && errors.Is(err, wire.ErrTooShort) {
 			reason = "capture cut short by its snap length (capture with tcpdump -s 0): " + reason
 		}
 		return e.writeMalformed(ts, ip, reason)
@@ -194,7 +194,7 @@ func (e *engine) handle(ts time.Time, ip []byte, snapped bool) error {
 	b := e.line[:0]
 	b = ts.UTC().AppendFormat(b, timeLayout)
 	b = fmt.Appendf(b, " %v > %v ttl %d CARPv%d ", p.Src, p.Dst, p.TTL, a.Version)
-	if a.Type == carp.TypeAdvertisement {
+	if a.Type == wire.TypeAdvertisement {
 		b = append(b, "advert"...)
 	} else {
 		b = fmt.Appendf(b, "type %d", a.Type)

@@ -12,9 +12,9 @@ import (
 	"github.com/mdlayher/packet"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/inspect"
 	"github.com/gocarp/gocarp/internal/netns"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // syncBuffer is written by Live and read by the test.
@@ -31,18 +31,18 @@ func TestLiveNetns(t *testing.T) {
 	ll, err := sender.LinkLocal()
 	require.NoError(t, err)
 
-	v4, err := carp.AppendIPv4(nil, sender.Addr.Addr(), carp.IPv4Group, 1, signedAdvert(t, 7, 5))
+	v4, err := wire.AppendIPv4(nil, sender.Addr.Addr(), wire.IPv4Group, 1, signedAdvert(t, 7, 5))
 	require.NoError(t, err)
-	v6, err := carp.AppendIPv6(nil, ll, carp.IPv6Group, signedAdvert(t, 7, 6))
+	v6, err := wire.AppendIPv6(nil, ll, wire.IPv6Group, signedAdvert(t, 7, 6))
 	require.NoError(t, err)
-	udp, err := carp.AppendIPv4(nil, sender.Addr.Addr(), carp.IPv4Group, 1, signedAdvert(t, 7, 7))
+	udp, err := wire.AppendIPv4(nil, sender.Addr.Addr(), wire.IPv4Group, 1, signedAdvert(t, 7, 7))
 	require.NoError(t, err)
 	udp[9] = 17 // same bytes, another protocol: must be filtered out
 	udp[10], udp[11] = 0, 0
-	csum := carp.Checksum(udp[:20])
+	csum := wire.Checksum(udp[:20])
 	udp[10], udp[11] = byte(csum>>8), byte(csum)
 
-	decoy, err := carp.AppendIPv4(nil, sender.Addr.Addr(), carp.IPv4Group, 1, signedAdvert(t, 7, 8))
+	decoy, err := wire.AppendIPv4(nil, sender.Addr.Addr(), wire.IPv4Group, 1, signedAdvert(t, 7, 8))
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -14,9 +14,9 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/hmac"
 	"github.com/gocarp/gocarp/internal/inspect"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // A BSD-style group with several VIPs: the digest covers all of them.
@@ -31,24 +31,24 @@ var (
 )
 
 // signedAdvert returns an advert for vhid/counter signed over synthVIPs.
-func signedAdvert(t testing.TB, vhid uint8, counter uint64) *carp.Advert {
+func signedAdvert(t testing.TB, vhid uint8, counter uint64) *wire.Advert {
 	t.Helper()
 	s, err := hmac.NewSigner(synthPass, vhid, synthVIPs)
 	require.NoError(t, err)
-	return &carp.Advert{Version: carp.Version, Type: carp.TypeAdvertisement, VHID: vhid, AdvSkew: 100,
-		AuthLen: carp.AuthLen, Demote: 3, AdvBase: 2, Counter: counter, Digest: s.Sign(counter)}
+	return &wire.Advert{Version: wire.Version, Type: wire.TypeAdvertisement, VHID: vhid, AdvSkew: 100,
+		AuthLen: wire.AuthLen, Demote: 3, AdvBase: 2, Counter: counter, Digest: s.Sign(counter)}
 }
 
-func ipv4Advert(t testing.TB, a *carp.Advert) []byte {
+func ipv4Advert(t testing.TB, a *wire.Advert) []byte {
 	t.Helper()
-	b, err := carp.AppendIPv4(nil, netip.MustParseAddr("192.0.2.1"), carp.IPv4Group, 0x1234, a)
+	b, err := wire.AppendIPv4(nil, netip.MustParseAddr("192.0.2.1"), wire.IPv4Group, 0x1234, a)
 	require.NoError(t, err)
 	return b
 }
 
-func ipv6Advert(t testing.TB, a *carp.Advert) []byte {
+func ipv6Advert(t testing.TB, a *wire.Advert) []byte {
 	t.Helper()
-	b, err := carp.AppendIPv6(nil, netip.MustParseAddr("fe80::1"), carp.IPv6Group, a)
+	b, err := wire.AppendIPv6(nil, netip.MustParseAddr("fe80::1"), wire.IPv6Group, a)
 	require.NoError(t, err)
 	return b
 }
@@ -176,7 +176,7 @@ func TestOddPackets(t *testing.T) {
 	frag := ipv4Advert(t, signedAdvert(t, 7, 5))
 	frag[6], frag[7] = 0x00, 0x08 // offset 64 bytes
 	binary.BigEndian.PutUint16(frag[10:], 0)
-	binary.BigEndian.PutUint16(frag[10:], carp.Checksum(frag[:20]))
+	binary.BigEndian.PutUint16(frag[10:], wire.Checksum(frag[:20]))
 	// keepalived's VRRPv2: 0x21 as well, but 20 bytes with one address.
 	vrrp := []byte{0x45, 0xc0, 0, 40, 0, 0, 0, 0, 255, 112, 0, 0, 192, 0, 2, 1, 224, 0, 0, 18,
 		0x21, 51, 100, 1, 0, 1, 0, 0, 192, 0, 2, 100, 0, 0, 0, 0, 0, 0, 0, 0}

@@ -13,18 +13,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/hmac"
 	"github.com/gocarp/gocarp/internal/netns"
+	"github.com/gocarp/gocarp/wire"
 )
 
-// Offsets in an IPv4 CARP packet as carp.AppendIPv4 builds it.
+// Offsets in an IPv4 CARP packet as wire.AppendIPv4 builds it.
 const (
 	offTotalLen   = 2
 	offTTL        = 8
 	offIPChecksum = 10
 	offDst        = 16
-	offCARP       = carp.IPv4HeaderLen
+	offCARP       = wire.IPv4HeaderLen
 	offCARPSum    = offCARP + 6
 )
 
@@ -43,12 +43,12 @@ func (s advertSpec) build(t *testing.T, counter uint64) []byte {
 	t.Helper()
 	signer, err := hmac.NewSigner([]byte(s.password), s.vhid, []netip.Addr{vip})
 	require.NoError(t, err)
-	a := carp.Advert{
-		Version: carp.Version, Type: carp.TypeAdvertisement, VHID: s.vhid,
-		AdvSkew: s.advskew, AuthLen: carp.AuthLen, AdvBase: s.advbase,
+	a := wire.Advert{
+		Version: wire.Version, Type: wire.TypeAdvertisement, VHID: s.vhid,
+		AdvSkew: s.advskew, AuthLen: wire.AuthLen, AdvBase: s.advbase,
 		Counter: counter, Digest: signer.Sign(counter),
 	}
-	b, err := carp.AppendIPv4(nil, s.src, s.dst, uint16(counter), &a)
+	b, err := wire.AppendIPv4(nil, s.src, s.dst, uint16(counter), &a)
 	require.NoError(t, err)
 	return b
 }
@@ -56,13 +56,13 @@ func (s advertSpec) build(t *testing.T, counter uint64) []byte {
 // fixIPChecksum recomputes the IPv4 header checksum.
 func fixIPChecksum(b []byte) {
 	binary.BigEndian.PutUint16(b[offIPChecksum:], 0)
-	binary.BigEndian.PutUint16(b[offIPChecksum:], carp.Checksum(b[:carp.IPv4HeaderLen]))
+	binary.BigEndian.PutUint16(b[offIPChecksum:], wire.Checksum(b[:wire.IPv4HeaderLen]))
 }
 
 // fixCARPChecksum recomputes the CARP checksum.
 func fixCARPChecksum(b []byte) {
 	binary.BigEndian.PutUint16(b[offCARPSum:], 0)
-	binary.BigEndian.PutUint16(b[offCARPSum:], carp.Checksum(b[offCARP:offCARP+carp.AdvertLen]))
+	binary.BigEndian.PutUint16(b[offCARPSum:], wire.Checksum(b[offCARP:offCARP+wire.AdvertLen]))
 }
 
 // TestMalformedAdverts injects broken adverts into a running BACKUP node.
@@ -87,7 +87,7 @@ func TestMalformedAdverts(t *testing.T) {
 
 	// Every crafted advert starts from this one, valid in every respect.
 	good := advertSpec{
-		src: hi.Addr.Addr(), dst: carp.IPv4Group, vhid: 42, password: defaultPass,
+		src: hi.Addr.Addr(), dst: wire.IPv4Group, vhid: 42, password: defaultPass,
 		advbase: 255, advskew: 255,
 	}
 	cases := []struct {
@@ -102,7 +102,7 @@ func TestMalformedAdverts(t *testing.T) {
 		}},
 		{"bad_version", func(c uint64) []byte {
 			b := good.build(t, c)
-			b[offCARP] = 3<<4 | carp.TypeAdvertisement
+			b[offCARP] = 3<<4 | wire.TypeAdvertisement
 			fixCARPChecksum(b)
 			return b
 		}},
@@ -122,7 +122,7 @@ func TestMalformedAdverts(t *testing.T) {
 			return s.build(t, c)
 		}},
 		{"too_short", func(c uint64) []byte {
-			b := good.build(t, c)[:carp.IPv4HeaderLen+20]
+			b := good.build(t, c)[:wire.IPv4HeaderLen+20]
 			binary.BigEndian.PutUint16(b[offTotalLen:], uint16(len(b)))
 			fixIPChecksum(b)
 			return b

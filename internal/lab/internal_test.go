@@ -8,7 +8,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gocarp/gocarp/carp"
+	"github.com/gocarp/gocarp/wire"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -45,15 +45,15 @@ func TestParseFrame(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		advert carp.Advert
+		advert wire.Advert
 		bowOut bool
 	}{
-		{"regular", carp.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 50, AdvBase: 1, AuthLen: 7}, false},
-		{"bow-out", carp.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 255, AdvBase: 255, AuthLen: 7}, true},
+		{"regular", wire.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 50, AdvBase: 1, AuthLen: 7}, false},
+		{"bow-out", wire.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 255, AdvBase: 255, AuthLen: 7}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			frame, err := carp.AppendIPv4(append([]byte(nil), eth...), src, dst, 1, &tt.advert)
+			frame, err := wire.AppendIPv4(append([]byte(nil), eth...), src, dst, 1, &tt.advert)
 			require.NoError(t, err)
 			a, ok := parseFrame(frame, oob)
 			require.True(t, ok)
@@ -65,7 +65,7 @@ func TestParseFrame(t *testing.T) {
 			require.Equal(t, tt.bowOut, a.BowOut())
 			require.True(t, when.Equal(a.Time), "timestamp %v, want %v", a.Time, when)
 
-			_, ok = parseFrame(frame[:len(frame)-1-carp.AdvertLen], oob)
+			_, ok = parseFrame(frame[:len(frame)-1-wire.AdvertLen], oob)
 			require.False(t, ok, "truncated frame")
 		})
 	}

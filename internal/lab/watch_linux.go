@@ -13,7 +13,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gocarp/gocarp/carp"
+	"github.com/gocarp/gocarp/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -114,7 +114,7 @@ func parseFrame(frame, oob []byte) (Advert, bool) {
 	if len(frame) < ethLen {
 		return Advert{}, false
 	}
-	var p carp.Packet
+	var p wire.Packet
 	if err := p.UnmarshalBinary(frame[ethLen:]); err != nil {
 		return Advert{}, false
 	}

@@ -38,14 +38,14 @@
 //
 //	c, err := afpacket.Listen(afpacket.Config{
 //		Interface: "eth0",
-//		Groups:    []netip.Addr{carp.IPv4Group},
+//		Groups:    []netip.Addr{wire.IPv4Group},
 //	})
 //	if err != nil {
 //		return err // os.ErrPermission without CAP_NET_RAW
 //	}
 //	defer c.Close() // returns after the handler's last call
 //	err = c.Listen(func(pkt []byte) {
-//		var p carp.Packet
+//		var p wire.Packet
 //		if p.UnmarshalBinary(pkt) == nil {
 //			events <- p
 //		}

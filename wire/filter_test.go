@@ -1,4 +1,4 @@
-package carp_test
+package wire_test
 
 import (
 	"encoding/binary"
@@ -12,15 +12,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocarp/gocarp/carp"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // vecGoodPacket is ucarp's advert with counter 0 from counter_wrap.pcap
 // (the deterministic vector), and a Filter that accepts it.
-func vecGoodPacket(t testing.TB) ([]byte, carp.Filter) {
+func vecGoodPacket(t testing.TB) ([]byte, wire.Filter) {
 	t.Helper()
 	pkt := vecReadCapture(t, "counter_wrap")[1].pkt
-	return pkt, carp.Filter{
+	return pkt, wire.Filter{
 		VHID:   42,
 		Local:  []netip.Addr{netip.MustParseAddr("198.51.100.3")},
 		Signer: vecSigner(t, "secret", 42, "198.51.100.100"),
@@ -31,14 +31,14 @@ func vecGoodPacket(t testing.TB) ([]byte, carp.Filter) {
 func vecFixIP(pkt []byte) {
 	hl := int(pkt[0]&0x0f) * 4
 	pkt[10], pkt[11] = 0, 0
-	binary.BigEndian.PutUint16(pkt[10:], carp.Checksum(pkt[:hl]))
+	binary.BigEndian.PutUint16(pkt[10:], wire.Checksum(pkt[:hl]))
 }
 
 // vecFixCARP recomputes the CARP checksum of an option-less IPv4 packet.
 func vecFixCARP(pkt []byte) {
-	c := pkt[carp.IPv4HeaderLen : carp.IPv4HeaderLen+carp.AdvertLen]
+	c := pkt[wire.IPv4HeaderLen : wire.IPv4HeaderLen+wire.AdvertLen]
 	c[6], c[7] = 0, 0
-	binary.BigEndian.PutUint16(c[6:], carp.Checksum(c))
+	binary.BigEndian.PutUint16(c[6:], wire.Checksum(c))
 }
 
 func TestFilterErrors(t *testing.T) {
@@ -51,34 +51,46 @@ func TestFilterErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		pkt    []byte
-		filter func(f *carp.Filter)
+		filter func(f *wire.Filter)
 		err    error
 	}{
 		{"valid", good, nil, nil},
-		{"own source", good, func(f *carp.Filter) { f.Local = append(f.Local, netip.MustParseAddr("198.51.100.1")) }, carp.ErrOwnPacket},
-		{"own source mapped", good, func(f *carp.Filter) { f.Local = []netip.Addr{netip.MustParseAddr("::ffff:198.51.100.1")} }, carp.ErrOwnPacket},
-		{"TTL 64", mut(func(b []byte) { b[8] = 64; vecFixIP(b) }), nil, carp.ErrBadTTL},
-		{"TTL 254", mut(func(b []byte) { b[8] = 254; vecFixIP(b) }), nil, carp.ErrBadTTL},
-		{"TTL 64 with SkipTTL", mut(func(b []byte) { b[8] = 64; vecFixIP(b) }), func(f *carp.Filter) { f.SkipTTL = true }, nil},
-		{"version 1", mut(func(b []byte) { b[20] = 0x11; vecFixCARP(b) }), nil, carp.ErrBadVersion},
-		{"version 3", mut(func(b []byte) { b[20] = 0x31; vecFixCARP(b) }), nil, carp.ErrBadVersion},
-		{"other vhid", good, func(f *carp.Filter) { f.VHID = 43 }, carp.ErrBadVHID},
-		{"other group", good, func(f *carp.Filter) { f.Group = netip.MustParseAddr("239.192.0.1") }, carp.ErrBadDestination},
+		{"own source", good, func(f *wire.Filter) { f.Local = append(f.Local, netip.MustParseAddr("198.51.100.1")) }, wire.ErrOwnPacket},
+		{"own source mapped", good, func(f *wire.Filter) { f.Local = []netip.Addr{netip.MustParseAddr("::ffff:198.51.100.1")} }, wire.ErrOwnPacket},
+		{"TTL 64", mut(func(b []byte) { b[8] = 64; vecFixIP(b) }), nil, wire.ErrBadTTL},
+		{"TTL 254", mut(func(b []byte) { b[8] = 254; vecFixIP(b) }), nil, wire.ErrBadTTL},
+		{"TTL 64 with SkipTTL", mut(func(b []byte) { b[8] = 64; vecFixIP(b) }), func(f *wire.Filter) { f.SkipTTL = true }, nil},
+		{"version 1", mut(func(b []byte) { b[20] = 0x11; vecFixCARP(b) }), nil, wire.ErrBadVersion},
+		{"version 3", mut(func(b []byte) { b[20] = 0x31; vecFixCARP(b) }), nil, wire.ErrBadVersion},
+		{"other vhid", good, func(f *wire.Filter) { f.VHID = 43 }, wire.ErrBadVHID},
+		{"other group", good, func(f *wire.Filter) { f.Group = netip.MustParseAddr("239.192.0.1") }, wire.ErrBadDestination},
 		{"configured group", mut(func(b []byte) { copy(b[16:20], []byte{239, 192, 0, 1}); vecFixIP(b) }),
-			func(f *carp.Filter) { f.Group = netip.MustParseAddr("239.192.0.1") }, nil},
-		{"IPv6 group set, IPv4 packet keeps default", good, func(f *carp.Filter) { f.Group = netip.MustParseAddr("ff02::99") }, nil},
-		{"unicast dst", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); vecFixIP(b) }), nil, carp.ErrBadDestination},
+			func(f *wire.Filter) { f.Group = netip.MustParseAddr("239.192.0.1") }, nil},
+		{"IPv6 group set, IPv4 packet keeps default", good, func(f *wire.Filter) { f.Group = netip.MustParseAddr("ff02::99") }, nil},
+		{"unicast dst", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); vecFixIP(b) }), nil, wire.ErrBadDestination},
 		{"unicast dst accepted", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); vecFixIP(b) }),
-			func(f *carp.Filter) { f.Unicast = []netip.Addr{netip.MustParseAddr("198.51.100.3")} }, nil},
+			func(f *wire.Filter) { f.Unicast = []netip.Addr{netip.MustParseAddr("198.51.100.3")} }, nil},
 		{"unicast dst still needs TTL", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); b[8] = 1; vecFixIP(b) }),
-			func(f *carp.Filter) { f.Unicast = []netip.Addr{netip.MustParseAddr("198.51.100.3")} }, carp.ErrBadTTL},
-		{"IP checksum", mut(func(b []byte) { b[11]++ }), nil, carp.ErrBadIPChecksum},
-		{"CARP checksum", mut(func(b []byte) { b[27]++ }), nil, carp.ErrBadChecksum},
-		{"digest", mut(func(b []byte) { b[40] ^= 1; vecFixCARP(b) }), nil, carp.ErrBadDigest},
-		{"counter", mut(func(b []byte) { b[35] ^= 1; vecFixCARP(b) }), nil, carp.ErrBadDigest},
-		{"other password", good, func(f *carp.Filter) { f.Signer = vecSigner(t, "Secret", 42, "198.51.100.100") }, carp.ErrBadDigest},
-		{"other VIP", good, func(f *carp.Filter) { f.Signer = vecSigner(t, "secret", 42, "198.51.100.101") }, carp.ErrBadDigest},
-		{"no signer: digest unchecked", mut(func(b []byte) { b[40] ^= 1; vecFixCARP(b) }), func(f *carp.Filter) { f.Signer = nil }, nil},
+			func(f *wire.Filter) { f.Unicast = []netip.Addr{netip.MustParseAddr("198.51.100.3")} }, wire.ErrBadTTL},
+		// Unicast peers (spec §6): a listed peer's unicast advert passes
+		// whatever its TTL (it may be routed); anyone else's is refused.
+		{"peer, unicast, routed TTL", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); b[8] = 254; vecFixIP(b) }),
+			func(f *wire.Filter) { f.Peers = []netip.Addr{netip.MustParseAddr("198.51.100.1")} }, nil},
+		{"not a peer, unicast", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); vecFixIP(b) }),
+			func(f *wire.Filter) { f.Peers = []netip.Addr{netip.MustParseAddr("198.51.100.9")} }, wire.ErrNotPeer},
+		{"peers set, multicast keeps TTL rule", mut(func(b []byte) { b[8] = 254; vecFixIP(b) }),
+			func(f *wire.Filter) { f.Peers = []netip.Addr{netip.MustParseAddr("198.51.100.1")} }, wire.ErrBadTTL},
+		{"peers set, multicast accepted", good,
+			func(f *wire.Filter) { f.Peers = []netip.Addr{netip.MustParseAddr("198.51.100.9")} }, nil},
+		{"peer, unicast, bad digest", mut(func(b []byte) { copy(b[16:20], []byte{198, 51, 100, 3}); b[40] ^= 1; vecFixIP(b); vecFixCARP(b) }),
+			func(f *wire.Filter) { f.Peers = []netip.Addr{netip.MustParseAddr("198.51.100.1")} }, wire.ErrBadDigest},
+		{"IP checksum", mut(func(b []byte) { b[11]++ }), nil, wire.ErrBadIPChecksum},
+		{"CARP checksum", mut(func(b []byte) { b[27]++ }), nil, wire.ErrBadChecksum},
+		{"digest", mut(func(b []byte) { b[40] ^= 1; vecFixCARP(b) }), nil, wire.ErrBadDigest},
+		{"counter", mut(func(b []byte) { b[35] ^= 1; vecFixCARP(b) }), nil, wire.ErrBadDigest},
+		{"other password", good, func(f *wire.Filter) { f.Signer = vecSigner(t, "Secret", 42, "198.51.100.100") }, wire.ErrBadDigest},
+		{"other VIP", good, func(f *wire.Filter) { f.Signer = vecSigner(t, "secret", 42, "198.51.100.101") }, wire.ErrBadDigest},
+		{"no signer: digest unchecked", mut(func(b []byte) { b[40] ^= 1; vecFixCARP(b) }), func(f *wire.Filter) { f.Signer = nil }, nil},
 		{"type 2, authlen 0, demote 5 accepted", mut(func(b []byte) { b[20], b[23], b[24] = 0x22, 0, 5; vecFixCARP(b) }), nil, nil},
 	}
 	for _, tt := range tests {
@@ -87,7 +99,7 @@ func TestFilterErrors(t *testing.T) {
 			if tt.filter != nil {
 				tt.filter(&f)
 			}
-			var p carp.Packet
+			var p wire.Packet
 			require.NoError(t, p.UnmarshalBinary(tt.pkt))
 			err := f.Check(&p)
 			if tt.err == nil {
@@ -107,18 +119,18 @@ func TestFilterErrors(t *testing.T) {
 func TestFilterIPv6(t *testing.T) {
 	pkt := vecIPv6Packet(t)
 	s := vecSigner(t, "secret", 42, "2001:db8::100")
-	var p carp.Packet
+	var p wire.Packet
 	require.NoError(t, p.UnmarshalBinary(pkt))
 	for _, tt := range []struct {
 		name string
-		f    carp.Filter
+		f    wire.Filter
 		err  error
 	}{
-		{"default group", carp.Filter{VHID: 42, Signer: s}, nil},
-		{"IPv4 group set, IPv6 packet keeps default", carp.Filter{VHID: 42, Signer: s, Group: netip.MustParseAddr("239.1.1.1")}, nil},
-		{"other IPv6 group", carp.Filter{VHID: 42, Signer: s, Group: netip.MustParseAddr("ff02::99")}, carp.ErrBadDestination},
-		{"own link-local, zoned", carp.Filter{VHID: 42, Signer: s, Local: []netip.Addr{netip.MustParseAddr("fe80::1%eth0")}}, carp.ErrOwnPacket},
-		{"IPv4 VIP signer", carp.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "198.51.100.100")}, carp.ErrBadDigest},
+		{"default group", wire.Filter{VHID: 42, Signer: s}, nil},
+		{"IPv4 group set, IPv6 packet keeps default", wire.Filter{VHID: 42, Signer: s, Group: netip.MustParseAddr("239.1.1.1")}, nil},
+		{"other IPv6 group", wire.Filter{VHID: 42, Signer: s, Group: netip.MustParseAddr("ff02::99")}, wire.ErrBadDestination},
+		{"own link-local, zoned", wire.Filter{VHID: 42, Signer: s, Local: []netip.Addr{netip.MustParseAddr("fe80::1%eth0")}}, wire.ErrOwnPacket},
+		{"IPv4 VIP signer", wire.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "198.51.100.100")}, wire.ErrBadDigest},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.f.Check(&p)
@@ -131,14 +143,14 @@ func TestFilterIPv6(t *testing.T) {
 	}
 	pkt[7] = 1 // hop limit
 	require.NoError(t, p.UnmarshalBinary(pkt))
-	f := carp.Filter{VHID: 42, Signer: s}
-	require.ErrorIs(t, f.Check(&p), carp.ErrBadTTL)
+	f := wire.Filter{VHID: 42, Signer: s}
+	require.ErrorIs(t, f.Check(&p), wire.ErrBadTTL)
 }
 
 // vecFilterOrder is spec §7's order of Filter.Check's errors.
 var vecFilterOrder = []error{
-	carp.ErrOwnPacket, carp.ErrBadTTL, carp.ErrBadVersion, carp.ErrBadVHID,
-	carp.ErrBadDestination, carp.ErrBadIPChecksum, carp.ErrBadChecksum, carp.ErrBadDigest,
+	wire.ErrOwnPacket, wire.ErrBadTTL, wire.ErrBadVersion, wire.ErrBadVHID,
+	wire.ErrBadDestination, wire.ErrBadIPChecksum, wire.ErrBadChecksum, wire.ErrBadDigest,
 }
 
 // TestFilterOrder builds packets with every combination of the eight faults
@@ -165,7 +177,7 @@ func TestFilterOrder(t *testing.T) {
 		}
 		vecFixCARP(b)
 		if has(6) {
-			b[carp.IPv4HeaderLen+6] ^= 0xff
+			b[wire.IPv4HeaderLen+6] ^= 0xff
 		}
 		vecFixIP(b)
 		if has(5) {
@@ -185,7 +197,7 @@ func TestFilterOrder(t *testing.T) {
 				break
 			}
 		}
-		var p carp.Packet
+		var p wire.Packet
 		require.NoError(t, p.UnmarshalBinary(b))
 		got := f.Check(&p)
 		if want == nil {
@@ -230,7 +242,7 @@ func vecDescribe(err error) string {
 	if err == nil {
 		return "accepted"
 	}
-	return carp.DropReason(err)
+	return wire.DropReason(err)
 }
 
 // TestBitFlip flips every bit of a captured advert, once as a broken
@@ -247,7 +259,7 @@ func TestBitFlip(t *testing.T) {
 		results[k][vecDescribe(err)]++
 	}
 	check := func(b []byte) error {
-		var p carp.Packet
+		var p wire.Packet
 		if err := p.UnmarshalBinary(b); err != nil {
 			return err
 		}
@@ -256,7 +268,7 @@ func TestBitFlip(t *testing.T) {
 	require.NoError(t, check(good))
 
 	// CARP bytes.
-	for bit := range carp.AdvertLen * 8 {
+	for bit := range wire.AdvertLen * 8 {
 		off, mask := bit/8, byte(1)<<(7-bit%8)
 		field := vecFieldCARP(off)
 		if off == 0 && mask&0xf0 == 0 {
@@ -266,16 +278,16 @@ func TestBitFlip(t *testing.T) {
 		}
 
 		b := append([]byte(nil), good...)
-		b[carp.IPv4HeaderLen+off] ^= mask
+		b[wire.IPv4HeaderLen+off] ^= mask
 		raw := check(b)
 		record("carp raw", field, raw)
 		switch field {
 		case "version":
-			require.ErrorIs(t, raw, carp.ErrBadVersion, "bit %d", bit)
+			require.ErrorIs(t, raw, wire.ErrBadVersion, "bit %d", bit)
 		case "vhid":
-			require.ErrorIs(t, raw, carp.ErrBadVHID, "bit %d", bit)
+			require.ErrorIs(t, raw, wire.ErrBadVHID, "bit %d", bit)
 		default: // any other flip breaks the CARP checksum
-			require.ErrorIs(t, raw, carp.ErrBadChecksum, "bit %d (%s)", bit, field)
+			require.ErrorIs(t, raw, wire.ErrBadChecksum, "bit %d (%s)", bit, field)
 		}
 
 		if field == "checksum" {
@@ -286,17 +298,17 @@ func TestBitFlip(t *testing.T) {
 		record("carp forged", field, forged)
 		switch field {
 		case "version":
-			require.ErrorIs(t, forged, carp.ErrBadVersion, "bit %d", bit)
+			require.ErrorIs(t, forged, wire.ErrBadVersion, "bit %d", bit)
 		case "vhid":
-			require.ErrorIs(t, forged, carp.ErrBadVHID, "bit %d", bit)
+			require.ErrorIs(t, forged, wire.ErrBadVHID, "bit %d", bit)
 		case "counter", "digest":
-			require.ErrorIs(t, forged, carp.ErrBadDigest, "bit %d (%s)", bit, field)
+			require.ErrorIs(t, forged, wire.ErrBadDigest, "bit %d (%s)", bit, field)
 		case "type", "advskew", "authlen", "demote", "advbase":
 			// Not covered by the digest: the digest's message carries the
 			// receiver's own constants 0x02 0x01, not the packet's type
 			// nibble, and nobody checks type (ucarp, BSD). Accepted.
 			require.NoError(t, forged, "bit %d (%s)", bit, field)
-			var p carp.Packet
+			var p wire.Packet
 			require.NoError(t, p.UnmarshalBinary(b))
 			require.NotEqual(t, vecAdvertOf(t, good), p.Advert, "the flip changed a decoded field")
 		default:
@@ -305,7 +317,7 @@ func TestBitFlip(t *testing.T) {
 	}
 
 	// IPv4 header bytes.
-	for bit := range carp.IPv4HeaderLen * 8 {
+	for bit := range wire.IPv4HeaderLen * 8 {
 		off, mask := bit/8, byte(1)<<(7-bit%8)
 		field := vecFieldIPv4(off)
 		b := append([]byte(nil), good...)
@@ -317,19 +329,19 @@ func TestBitFlip(t *testing.T) {
 		}
 		switch field {
 		case "src (now ours)":
-			require.ErrorIs(t, raw, carp.ErrOwnPacket)
+			require.ErrorIs(t, raw, wire.ErrOwnPacket)
 		case "version/ihl":
 			// 4 -> 6 parses as IPv6 and finds no protocol 112.
-			require.True(t, errors.Is(raw, carp.ErrBadIPHeader) || errors.Is(raw, carp.ErrTooShort) ||
-				errors.Is(raw, carp.ErrNotCARP), "bit %d: %v", bit, raw)
+			require.True(t, errors.Is(raw, wire.ErrBadIPHeader) || errors.Is(raw, wire.ErrTooShort) ||
+				errors.Is(raw, wire.ErrNotCARP), "bit %d: %v", bit, raw)
 		case "ttl":
-			require.ErrorIs(t, raw, carp.ErrBadTTL)
+			require.ErrorIs(t, raw, wire.ErrBadTTL)
 		case "protocol":
-			require.ErrorIs(t, raw, carp.ErrNotCARP)
+			require.ErrorIs(t, raw, wire.ErrNotCARP)
 		case "dst":
-			require.ErrorIs(t, raw, carp.ErrBadDestination)
+			require.ErrorIs(t, raw, wire.ErrBadDestination)
 		default:
-			require.ErrorIs(t, raw, carp.ErrBadIPChecksum, "bit %d (%s)", bit, field)
+			require.ErrorIs(t, raw, wire.ErrBadIPChecksum, "bit %d (%s)", bit, field)
 		}
 
 		if field == "ip checksum" || field == "version/ihl" {
@@ -340,13 +352,13 @@ func TestBitFlip(t *testing.T) {
 		record("ip forged", field, forged)
 		switch field {
 		case "src (now ours)":
-			require.ErrorIs(t, forged, carp.ErrOwnPacket)
+			require.ErrorIs(t, forged, wire.ErrOwnPacket)
 		case "ttl":
-			require.ErrorIs(t, forged, carp.ErrBadTTL)
+			require.ErrorIs(t, forged, wire.ErrBadTTL)
 		case "protocol":
-			require.ErrorIs(t, forged, carp.ErrNotCARP)
+			require.ErrorIs(t, forged, wire.ErrNotCARP)
 		case "dst":
-			require.ErrorIs(t, forged, carp.ErrBadDestination)
+			require.ErrorIs(t, forged, wire.ErrBadDestination)
 		case "tos", "total length", "id", "flags/fragment", "src":
 			// The IP header is not covered by the digest; a spoofed
 			// source is accepted (spec §2).
@@ -371,9 +383,9 @@ func TestBitFlip(t *testing.T) {
 	}
 }
 
-func vecAdvertOf(t *testing.T, pkt []byte) carp.Advert {
+func vecAdvertOf(t *testing.T, pkt []byte) wire.Advert {
 	t.Helper()
-	var p carp.Packet
+	var p wire.Packet
 	require.NoError(t, p.UnmarshalBinary(pkt))
 	return p.Advert
 }

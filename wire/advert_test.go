@@ -1,4 +1,4 @@
-package carp_test
+package wire_test
 
 import (
 	"encoding/binary"
@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/wire"
 )
 
 func vecUnhex(t testing.TB, s string) []byte {
@@ -27,9 +27,9 @@ func TestVectorSpec(t *testing.T) {
 
 	require.Equal(t, "02012ac6336464"+"0000000000000000", hex.EncodeToString(hmac.Message(42, vips, 0)))
 
-	a := carp.Advert{
-		Version: carp.Version, Type: carp.TypeAdvertisement, VHID: 42,
-		AdvSkew: 0, AuthLen: carp.AuthLen, Demote: 0, AdvBase: 1,
+	a := wire.Advert{
+		Version: wire.Version, Type: wire.TypeAdvertisement, VHID: 42,
+		AdvSkew: 0, AuthLen: wire.AuthLen, Demote: 0, AdvBase: 1,
 		Counter: 0, Digest: s.Sign(0),
 	}
 	b, err := a.MarshalBinary()
@@ -47,11 +47,11 @@ func TestVectorSpec(t *testing.T) {
 	require.Equal(t, "e5d3a9cdde67d75880901d2e961dd60789507232", hex.EncodeToString(a.Digest[:]))
 	require.EqualValues(t, 0x9403, a.Checksum)
 	require.EqualValues(t, 0x9403, binary.BigEndian.Uint16(b[6:8]))
-	require.Zero(t, carp.Checksum(b), "a buffer holding its checksum sums to zero")
+	require.Zero(t, wire.Checksum(b), "a buffer holding its checksum sums to zero")
 }
 
 func TestAdvertRoundTrip(t *testing.T) {
-	tests := []carp.Advert{
+	tests := []wire.Advert{
 		{},
 		{Version: 2, Type: 1, VHID: 1, AuthLen: 7, AdvBase: 1},
 		{Version: 2, Type: 1, VHID: 255, AdvSkew: 255, AuthLen: 7, Demote: 32, AdvBase: 255, Counter: ^uint64(0)},
@@ -62,11 +62,11 @@ func TestAdvertRoundTrip(t *testing.T) {
 		a := want
 		b, err := a.MarshalBinary()
 		require.NoError(t, err)
-		require.Len(t, b, carp.AdvertLen)
-		require.Zero(t, carp.Checksum(b))
+		require.Len(t, b, wire.AdvertLen)
+		require.Zero(t, wire.Checksum(b))
 		require.Equal(t, binary.BigEndian.Uint16(b[6:8]), a.Checksum)
 
-		var got carp.Advert
+		var got wire.Advert
 		require.NoError(t, got.UnmarshalBinary(append(b, 0xee, 0xff))) // trailing bytes ignored
 		want.Checksum = a.Checksum
 		require.Equal(t, want, got)
@@ -79,7 +79,7 @@ func TestAdvertRoundTrip(t *testing.T) {
 }
 
 func TestAdvertFieldOffsets(t *testing.T) {
-	a := carp.Advert{Version: 2, Type: 1, VHID: 0x11, AdvSkew: 0x22, AuthLen: 0x33, Demote: 0x44, AdvBase: 0x55,
+	a := wire.Advert{Version: 2, Type: 1, VHID: 0x11, AdvSkew: 0x22, AuthLen: 0x33, Demote: 0x44, AdvBase: 0x55,
 		Counter: 0x66778899aabbccdd, Digest: [hmac.Size]byte{0: 0xe0, 19: 0xef}}
 	b, err := a.MarshalBinary()
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestAdvertFieldOffsets(t *testing.T) {
 }
 
 func TestAdvertErrors(t *testing.T) {
-	for _, a := range []carp.Advert{{Version: 16}, {Type: 16}, {Version: 255, Type: 255}} {
+	for _, a := range []wire.Advert{{Version: 16}, {Type: 16}, {Version: 255, Type: 255}} {
 		b, err := a.AppendBinary([]byte{9})
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "carp: ")
@@ -98,49 +98,49 @@ func TestAdvertErrors(t *testing.T) {
 		_, err = a.MarshalBinary()
 		require.Error(t, err)
 	}
-	var a carp.Advert
-	for n := range carp.AdvertLen {
+	var a wire.Advert
+	for n := range wire.AdvertLen {
 		err := a.UnmarshalBinary(make([]byte, n))
-		require.ErrorIs(t, err, carp.ErrTooShort, "%d bytes", n)
+		require.ErrorIs(t, err, wire.ErrTooShort, "%d bytes", n)
 	}
-	require.NoError(t, a.UnmarshalBinary(make([]byte, carp.AdvertLen)))
+	require.NoError(t, a.UnmarshalBinary(make([]byte, wire.AdvertLen)))
 }
 
 func FuzzAdvert(f *testing.F) {
 	for _, c := range append(vecCaptures, vecCapture{file: "validate"}, vecCapture{file: "validate2"}) {
 		for _, fr := range vecReadCapture(f, c.file) {
-			if len(fr.pkt) > carp.IPv4HeaderLen {
-				f.Add(fr.pkt[carp.IPv4HeaderLen:])
+			if len(fr.pkt) > wire.IPv4HeaderLen {
+				f.Add(fr.pkt[wire.IPv4HeaderLen:])
 			}
 		}
 	}
 	f.Add([]byte{})
-	f.Add(make([]byte, carp.AdvertLen-1))
+	f.Add(make([]byte, wire.AdvertLen-1))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var a carp.Advert
+		var a wire.Advert
 		err := a.UnmarshalBinary(data)
-		if len(data) < carp.AdvertLen {
-			require.ErrorIs(t, err, carp.ErrTooShort)
+		if len(data) < wire.AdvertLen {
+			require.ErrorIs(t, err, wire.ErrTooShort)
 			return
 		}
 		require.NoError(t, err)
-		in := data[:carp.AdvertLen]
-		wire := a.Checksum
+		in := data[:wire.AdvertLen]
+		onWire := a.Checksum
 
 		out, err := a.AppendBinary(nil)
 		require.NoError(t, err, "nibbles from the wire always fit")
-		require.Len(t, out, carp.AdvertLen)
+		require.Len(t, out, wire.AdvertLen)
 		require.Equal(t, in[:6], out[:6])
 		require.Equal(t, in[8:], out[8:])
-		require.Zero(t, carp.Checksum(out))
-		if carp.Checksum(in) == 0 && wire == a.Checksum {
+		require.Zero(t, wire.Checksum(out))
+		if wire.Checksum(in) == 0 && onWire == a.Checksum {
 			// A correct checksum round-trips exactly. (One's complement
 			// has two zeros: a field of 0xffff where we compute 0x0000 is
 			// correct too, and is rewritten.)
 			require.Equal(t, in, out)
 		}
 
-		var b carp.Advert
+		var b wire.Advert
 		require.NoError(t, b.UnmarshalBinary(out))
 		require.Equal(t, a, b)
 	})

@@ -1,4 +1,4 @@
-package carp_test
+package wire_test
 
 import (
 	"bufio"
@@ -18,8 +18,8 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // vecCapture describes one ucarp capture in testdata (README.ucarp.md).
@@ -80,11 +80,11 @@ func vecReadCapture(t testing.TB, name string) []vecFrame {
 		ip := data[14:]
 		switch binary.BigEndian.Uint16(data[12:14]) {
 		case 0x0800:
-			if len(ip) < 20 || ip[9] != carp.ProtocolNumber {
+			if len(ip) < 20 || ip[9] != wire.ProtocolNumber {
 				continue
 			}
 		case 0x86dd:
-			if len(ip) < 40 || ip[6] != carp.ProtocolNumber {
+			if len(ip) < 40 || ip[6] != wire.ProtocolNumber {
 				continue
 			}
 		default: // ARP and the rest
@@ -174,7 +174,7 @@ func vecReadVerify(t testing.TB, name string) []vecLine {
 
 // vecCheckFields compares a decoded packet with the independently recorded
 // fields of its verify line.
-func vecCheckFields(t *testing.T, l vecLine, fr vecFrame, p *carp.Packet) {
+func vecCheckFields(t *testing.T, l vecLine, fr vecFrame, p *wire.Packet) {
 	t.Helper()
 	require.Equal(t, l.str(t, "ts"), fr.ts, "capture timestamp")
 	require.Equal(t, l.addr(t, "src"), p.Src)
@@ -218,7 +218,7 @@ func TestVectorCaptures(t *testing.T) {
 			require.NotEmpty(t, frames)
 			require.Len(t, frames, len(lines), "one verify line per CARP frame")
 
-			f := carp.Filter{
+			f := wire.Filter{
 				VHID:   c.vhid,
 				Group:  netip.MustParseAddr(c.group),
 				Signer: vecSigner(t, c.password, c.vhid, c.vip),
@@ -228,21 +228,21 @@ func TestVectorCaptures(t *testing.T) {
 
 			for i, fr := range frames {
 				l := lines[i]
-				var p carp.Packet
+				var p wire.Packet
 				require.NoError(t, p.UnmarshalBinary(fr.pkt), "frame %d", i)
 				vecCheckFields(t, l, fr, &p)
 				require.Equal(t, "MATCH", l.str(t, "HMAC"))
 				require.True(t, p.IPChecksumOK)
 				require.True(t, p.ChecksumOK)
 				require.NoError(t, f.Check(&p), "frame %d from %v", i, p.Src)
-				require.ErrorIs(t, wrong.Check(&p), carp.ErrBadDigest)
+				require.ErrorIs(t, wrong.Check(&p), wire.ErrBadDigest)
 
 				// ucarp's framing is ours: rebuild the packet byte for byte.
 				a := p.Advert
-				got, err := carp.AppendIPv4(nil, p.Src, p.Dst, p.ID, &a)
+				got, err := wire.AppendIPv4(nil, p.Src, p.Dst, p.ID, &a)
 				require.NoError(t, err)
-				require.Equal(t, hex.EncodeToString(fr.pkt[:carp.IPv4HeaderLen+carp.AdvertLen]), hex.EncodeToString(got))
-				require.Len(t, fr.pkt, carp.IPv4HeaderLen+carp.AdvertLen, "no trailing bytes in ucarp frames")
+				require.Equal(t, hex.EncodeToString(fr.pkt[:wire.IPv4HeaderLen+wire.AdvertLen]), hex.EncodeToString(got))
+				require.Len(t, fr.pkt, wire.IPv4HeaderLen+wire.AdvertLen, "no trailing bytes in ucarp frames")
 				total++
 			}
 		})
@@ -254,24 +254,24 @@ func TestVectorCaptures(t *testing.T) {
 // about, keyed by the injector's source address (198.51.100.10..32).
 var vecValidateExpect = map[string]error{
 	"198.51.100.10": nil,                    // control: valid
-	"198.51.100.11": carp.ErrBadTTL,         // TTL 64
-	"198.51.100.12": carp.ErrBadVersion,     // version 3
-	"198.51.100.13": carp.ErrBadVHID,        // vhid 43
-	"198.51.100.14": carp.ErrBadDestination, // dst 224.0.0.19
-	"198.51.100.15": carp.ErrBadChecksum,    // CARP checksum off by one
-	"198.51.100.16": carp.ErrBadIPChecksum,  // IP checksum wrong
-	"198.51.100.17": carp.ErrBadDigest,      // digest altered, checksum fixed up
+	"198.51.100.11": wire.ErrBadTTL,         // TTL 64
+	"198.51.100.12": wire.ErrBadVersion,     // version 3
+	"198.51.100.13": wire.ErrBadVHID,        // vhid 43
+	"198.51.100.14": wire.ErrBadDestination, // dst 224.0.0.19
+	"198.51.100.15": wire.ErrBadChecksum,    // CARP checksum off by one
+	"198.51.100.16": wire.ErrBadIPChecksum,  // IP checksum wrong
+	"198.51.100.17": wire.ErrBadDigest,      // digest altered, checksum fixed up
 	"198.51.100.18": nil,                    // type 2, authlen 0, pad 5: not checked
 	"198.51.100.19": nil,                    // counter 1111..., accepted
 	"198.51.100.20": nil,                    // same counter replayed: accepted
 	"198.51.100.21": nil,                    // counter going backwards: accepted
-	"198.51.100.22": carp.ErrTooShort,       // truncated after 6 digest bytes
-	"198.51.100.23": carp.ErrBadDigest,      // digest of another key/message
-	"198.51.100.24": carp.ErrBadDigest,      // idem
-	"198.51.100.25": carp.ErrBadDigest,      // idem
+	"198.51.100.22": wire.ErrTooShort,       // truncated after 6 digest bytes
+	"198.51.100.23": wire.ErrBadDigest,      // digest of another key/message
+	"198.51.100.24": wire.ErrBadDigest,      // idem
+	"198.51.100.25": wire.ErrBadDigest,      // idem
 	"198.51.100.26": nil,                    // TOS 0: not checked
-	"198.51.100.27": carp.ErrBadDestination, // unicast to 198.51.100.1 (accepted in unicast mode)
-	"198.51.100.30": carp.ErrBadIPChecksum,  // both checksums wrong, cancelling in ucarp's sum
+	"198.51.100.27": wire.ErrBadDestination, // unicast to 198.51.100.1 (accepted in unicast mode)
+	"198.51.100.30": wire.ErrBadIPChecksum,  // both checksums wrong, cancelling in ucarp's sum
 	"198.51.100.31": nil,                    // IP total length 200 > packet: not checked
 	"198.51.100.32": nil,                    // 16 trailing bytes: ignored
 }
@@ -282,21 +282,21 @@ func vecExpectFromLine(t *testing.T, l vecLine) error {
 	t.Helper()
 	switch {
 	case len(l.str(t, "md")) != 2*hmac.Size:
-		return carp.ErrTooShort
-	case l.uint(t, "ttl") != carp.TTL:
-		return carp.ErrBadTTL
-	case l.uint(t, "ver") != carp.Version:
-		return carp.ErrBadVersion
+		return wire.ErrTooShort
+	case l.uint(t, "ttl") != wire.TTL:
+		return wire.ErrBadTTL
+	case l.uint(t, "ver") != wire.Version:
+		return wire.ErrBadVersion
 	case l.uint(t, "vhid") != 42:
-		return carp.ErrBadVHID
-	case l.addr(t, "dst") != carp.IPv4Group:
-		return carp.ErrBadDestination
+		return wire.ErrBadVHID
+	case l.addr(t, "dst") != wire.IPv4Group:
+		return wire.ErrBadDestination
 	case !l.bool(t, "ipcksum_ok"):
-		return carp.ErrBadIPChecksum
+		return wire.ErrBadIPChecksum
 	case !l.bool(t, "carp_cksum_ok"):
-		return carp.ErrBadChecksum
+		return wire.ErrBadChecksum
 	case l.str(t, "HMAC") != "MATCH":
-		return carp.ErrBadDigest
+		return wire.ErrBadDigest
 	}
 	return nil
 }
@@ -305,7 +305,7 @@ func vecExpectFromLine(t *testing.T, l vecLine) error {
 // validate2.pcap (README: A in BACKUP, injector sends bad adverts from
 // 198.51.100.10..32) and checks each is classified as its verify line says.
 func TestVectorValidate(t *testing.T) {
-	f := carp.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "198.51.100.100")}
+	f := wire.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "198.51.100.100")}
 	unicast := f
 	unicast.Unicast = []netip.Addr{netip.MustParseAddr("198.51.100.1")}
 	seen := map[string]bool{}
@@ -327,12 +327,12 @@ func TestVectorValidate(t *testing.T) {
 					require.Equal(t, table, want, "verify line and table disagree")
 				}
 
-				var p carp.Packet
+				var p wire.Packet
 				err := p.UnmarshalBinary(fr.pkt)
-				if errors.Is(want, carp.ErrTooShort) {
-					require.ErrorIs(t, err, carp.ErrTooShort)
+				if errors.Is(want, wire.ErrTooShort) {
+					require.ErrorIs(t, err, wire.ErrTooShort)
 					require.ErrorIs(t, err, io.ErrUnexpectedEOF)
-					require.Equal(t, "too_short", carp.DropReason(err))
+					require.Equal(t, "too_short", wire.DropReason(err))
 					seen[src] = true
 					return
 				}
@@ -344,7 +344,7 @@ func TestVectorValidate(t *testing.T) {
 				} else {
 					require.ErrorIs(t, got, want)
 				}
-				t.Logf("%s: %v (%s)", src, got, carp.DropReason(got))
+				t.Logf("%s: %v (%s)", src, got, wire.DropReason(got))
 
 				switch src {
 				case "198.51.100.27": // unicast mode accepts it
@@ -354,7 +354,7 @@ func TestVectorValidate(t *testing.T) {
 					// ucarp's combined check would have accepted it.
 					require.False(t, p.IPChecksumOK)
 					require.False(t, p.ChecksumOK)
-					require.Zero(t, carp.Checksum(fr.pkt[:carp.IPv4HeaderLen+carp.AdvertLen]))
+					require.Zero(t, wire.Checksum(fr.pkt[:wire.IPv4HeaderLen+wire.AdvertLen]))
 				}
 				seen[src] = true
 			})
@@ -376,25 +376,25 @@ func TestPacketUnmarshalErrors(t *testing.T) {
 		pkt  []byte
 		err  error
 	}{
-		{"empty", nil, carp.ErrTooShort},
-		{"1 byte", good[:1], carp.ErrTooShort},
-		{"IPv4 header cut", good[:19], carp.ErrTooShort},
-		{"IPv4 advert cut", good[:55], carp.ErrTooShort},
-		{"IPv4 header only", good[:20], carp.ErrTooShort},
-		{"version 5", mod(func(b []byte) []byte { b[0] = 0x55; return b }), carp.ErrBadIPHeader},
-		{"version 0", mod(func(b []byte) []byte { b[0] = 0x05; return b }), carp.ErrBadIPHeader},
-		{"IHL 4", mod(func(b []byte) []byte { b[0] = 0x44; return b }), carp.ErrBadIPHeader},
-		{"IHL 0", mod(func(b []byte) []byte { b[0] = 0x40; return b }), carp.ErrBadIPHeader},
-		{"IHL 6 without room", mod(func(b []byte) []byte { b[0] = 0x46; return b }), carp.ErrTooShort},
-		{"IHL 15 above total length", mod(func(b []byte) []byte { b[0] = 0x4f; return b }), carp.ErrBadIPHeader},
-		{"IHL 15 advert cut", mod(func(b []byte) []byte { b[0], b[3] = 0x4f, 96; return b }), carp.ErrTooShort},
-		{"total length 19", mod(func(b []byte) []byte { b[2], b[3] = 0, 19; return b }), carp.ErrBadIPHeader},
-		{"total length 0", mod(func(b []byte) []byte { b[2], b[3] = 0, 0; return b }), carp.ErrBadIPHeader},
-		{"protocol VRRP-not (17)", mod(func(b []byte) []byte { b[9] = 17; return b }), carp.ErrNotCARP},
-		{"short UDP", mod(func(b []byte) []byte { b[9] = 17; return b[:28] }), carp.ErrNotCARP},
-		{"IPv6 header cut", v6[:39], carp.ErrTooShort},
-		{"IPv6 advert cut", v6[:75], carp.ErrTooShort},
-		{"IPv6 next header 0 (hop-by-hop)", func() []byte { b := append([]byte(nil), v6...); b[6] = 0; return b }(), carp.ErrNotCARP},
+		{"empty", nil, wire.ErrTooShort},
+		{"1 byte", good[:1], wire.ErrTooShort},
+		{"IPv4 header cut", good[:19], wire.ErrTooShort},
+		{"IPv4 advert cut", good[:55], wire.ErrTooShort},
+		{"IPv4 header only", good[:20], wire.ErrTooShort},
+		{"version 5", mod(func(b []byte) []byte { b[0] = 0x55; return b }), wire.ErrBadIPHeader},
+		{"version 0", mod(func(b []byte) []byte { b[0] = 0x05; return b }), wire.ErrBadIPHeader},
+		{"IHL 4", mod(func(b []byte) []byte { b[0] = 0x44; return b }), wire.ErrBadIPHeader},
+		{"IHL 0", mod(func(b []byte) []byte { b[0] = 0x40; return b }), wire.ErrBadIPHeader},
+		{"IHL 6 without room", mod(func(b []byte) []byte { b[0] = 0x46; return b }), wire.ErrTooShort},
+		{"IHL 15 above total length", mod(func(b []byte) []byte { b[0] = 0x4f; return b }), wire.ErrBadIPHeader},
+		{"IHL 15 advert cut", mod(func(b []byte) []byte { b[0], b[3] = 0x4f, 96; return b }), wire.ErrTooShort},
+		{"total length 19", mod(func(b []byte) []byte { b[2], b[3] = 0, 19; return b }), wire.ErrBadIPHeader},
+		{"total length 0", mod(func(b []byte) []byte { b[2], b[3] = 0, 0; return b }), wire.ErrBadIPHeader},
+		{"protocol VRRP-not (17)", mod(func(b []byte) []byte { b[9] = 17; return b }), wire.ErrNotCARP},
+		{"short UDP", mod(func(b []byte) []byte { b[9] = 17; return b[:28] }), wire.ErrNotCARP},
+		{"IPv6 header cut", v6[:39], wire.ErrTooShort},
+		{"IPv6 advert cut", v6[:75], wire.ErrTooShort},
+		{"IPv6 next header 0 (hop-by-hop)", func() []byte { b := append([]byte(nil), v6...); b[6] = 0; return b }(), wire.ErrNotCARP},
 		{"total length 200 accepted", mod(func(b []byte) []byte { b[2], b[3] = 0, 200; return b }), nil},
 		{"total length 20 accepted", mod(func(b []byte) []byte { b[2], b[3] = 0, 20; return b }), nil},
 		{"trailing bytes accepted", mod(func(b []byte) []byte { return append(b, 0xaa, 0xbb) }), nil},
@@ -402,15 +402,15 @@ func TestPacketUnmarshalErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := carp.Packet{TTL: 9, Src: netip.MustParseAddr("192.0.2.99")}
+			p := wire.Packet{TTL: 9, Src: netip.MustParseAddr("192.0.2.99")}
 			err := p.UnmarshalBinary(tt.pkt)
 			if tt.err == nil {
 				require.NoError(t, err)
-				require.Equal(t, carp.Version, int(p.Advert.Version))
+				require.Equal(t, wire.Version, int(p.Advert.Version))
 				return
 			}
 			require.ErrorIs(t, err, tt.err)
-			require.Equal(t, carp.Packet{}, p, "p is zeroed on error")
+			require.Equal(t, wire.Packet{}, p, "p is zeroed on error")
 			require.True(t, strings.HasPrefix(err.Error(), "carp: "))
 		})
 	}
@@ -425,21 +425,21 @@ func TestPacketIPv4Options(t *testing.T) {
 	b = append(b, 0x94, 0x04, 0, 0) // router alert option
 	b = append(b, good[20:]...)     // the advert
 	b[10], b[11] = 0, 0
-	binary.BigEndian.PutUint16(b[10:], carp.Checksum(b[:24]))
+	binary.BigEndian.PutUint16(b[10:], wire.Checksum(b[:24]))
 
-	var p carp.Packet
+	var p wire.Packet
 	require.NoError(t, p.UnmarshalBinary(b))
 	require.True(t, p.IPChecksumOK)
 	require.True(t, p.ChecksumOK)
-	f := carp.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "198.51.100.100")}
+	f := wire.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "198.51.100.100")}
 	require.NoError(t, f.Check(&p))
 }
 
 func vecIPv6Packet(t testing.TB) []byte {
 	t.Helper()
 	s := vecSigner(t, "secret", 42, "2001:db8::100")
-	a := carp.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 7, AuthLen: 7, Demote: 1, AdvBase: 1, Counter: 5, Digest: s.Sign(5)}
-	b, err := carp.AppendIPv6(nil, netip.MustParseAddr("fe80::1%eth0"), carp.IPv6Group, &a)
+	a := wire.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 7, AuthLen: 7, Demote: 1, AdvBase: 1, Counter: 5, Digest: s.Sign(5)}
+	b, err := wire.AppendIPv6(nil, netip.MustParseAddr("fe80::1%eth0"), wire.IPv6Group, &a)
 	require.NoError(t, err)
 	return b
 }
@@ -447,65 +447,65 @@ func vecIPv6Packet(t testing.TB) []byte {
 func TestAppendIPv6RoundTrip(t *testing.T) {
 	s := vecSigner(t, "secret", 42, "2001:db8::100")
 	src := netip.MustParseAddr("fe80::1%eth0")
-	a := carp.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 7, AuthLen: 7, Demote: 1, AdvBase: 1, Counter: 5, Digest: s.Sign(5)}
+	a := wire.Advert{Version: 2, Type: 1, VHID: 42, AdvSkew: 7, AuthLen: 7, Demote: 1, AdvBase: 1, Counter: 5, Digest: s.Sign(5)}
 	prefix := []byte{0xde, 0xad}
-	b, err := carp.AppendIPv6(prefix, src, carp.IPv6Group, &a)
+	b, err := wire.AppendIPv6(prefix, src, wire.IPv6Group, &a)
 	require.NoError(t, err)
 	require.Equal(t, prefix, b[:2], "appends")
 	pkt := b[2:]
-	require.Len(t, pkt, carp.IPv6HeaderLen+carp.AdvertLen)
+	require.Len(t, pkt, wire.IPv6HeaderLen+wire.AdvertLen)
 	require.Equal(t, "61000000"+"0024"+"70"+"ff"+
 		"fe800000000000000000000000000001"+"ff020000000000000000000000000012",
-		hex.EncodeToString(pkt[:carp.IPv6HeaderLen]))
+		hex.EncodeToString(pkt[:wire.IPv6HeaderLen]))
 
-	var p carp.Packet
+	var p wire.Packet
 	require.NoError(t, p.UnmarshalBinary(pkt))
-	require.Equal(t, carp.Packet{
+	require.Equal(t, wire.Packet{
 		Src:          src.WithZone(""),
-		Dst:          carp.IPv6Group,
+		Dst:          wire.IPv6Group,
 		TTL:          255,
 		TOS:          0x10,
 		IPChecksumOK: true,
 		ChecksumOK:   true,
 		Advert:       a,
 	}, p)
-	f := carp.Filter{VHID: 42, Signer: s}
+	f := wire.Filter{VHID: 42, Signer: s}
 	require.NoError(t, f.Check(&p))
 
 	// The same advert over IPv4 carries the same 36 bytes.
 	a4 := a
-	b4, err := carp.AppendIPv4(nil, netip.MustParseAddr("192.0.2.1"), carp.IPv4Group, 1, &a4)
+	b4, err := wire.AppendIPv4(nil, netip.MustParseAddr("192.0.2.1"), wire.IPv4Group, 1, &a4)
 	require.NoError(t, err)
-	require.Equal(t, pkt[carp.IPv6HeaderLen:], b4[carp.IPv4HeaderLen:])
+	require.Equal(t, pkt[wire.IPv6HeaderLen:], b4[wire.IPv4HeaderLen:])
 }
 
 func TestAppendAddressErrors(t *testing.T) {
 	v4 := netip.MustParseAddr("192.0.2.1")
 	v6 := netip.MustParseAddr("fe80::1")
 	mapped := netip.MustParseAddr("::ffff:192.0.2.1")
-	a := carp.Advert{Version: 2, Type: 1}
+	a := wire.Advert{Version: 2, Type: 1}
 	prefix := []byte{1, 2, 3}
 	for _, tt := range []struct {
 		name     string
 		src, dst netip.Addr
 		v6, ok   bool
 	}{
-		{"v4 ok", v4, carp.IPv4Group, false, true},
-		{"v4 mapped ok", mapped, carp.IPv4Group, false, true},
-		{"v4 with v6 src", v6, carp.IPv4Group, false, false},
+		{"v4 ok", v4, wire.IPv4Group, false, true},
+		{"v4 mapped ok", mapped, wire.IPv4Group, false, true},
+		{"v4 with v6 src", v6, wire.IPv4Group, false, false},
 		{"v4 with zero dst", v4, netip.Addr{}, false, false},
-		{"v6 ok", v6, carp.IPv6Group, true, true},
-		{"v6 with v4 src", v4, carp.IPv6Group, true, false},
-		{"v6 with mapped src", mapped, carp.IPv6Group, true, false},
-		{"v6 with zero src", netip.Addr{}, carp.IPv6Group, true, false},
+		{"v6 ok", v6, wire.IPv6Group, true, true},
+		{"v6 with v4 src", v4, wire.IPv6Group, true, false},
+		{"v6 with mapped src", mapped, wire.IPv6Group, true, false},
+		{"v6 with zero src", netip.Addr{}, wire.IPv6Group, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b []byte
 			var err error
 			if tt.v6 {
-				b, err = carp.AppendIPv6(prefix, tt.src, tt.dst, &a)
+				b, err = wire.AppendIPv6(prefix, tt.src, tt.dst, &a)
 			} else {
-				b, err = carp.AppendIPv4(prefix, tt.src, tt.dst, 0, &a)
+				b, err = wire.AppendIPv4(prefix, tt.src, tt.dst, 0, &a)
 			}
 			if tt.ok {
 				require.NoError(t, err)
@@ -515,11 +515,11 @@ func TestAppendAddressErrors(t *testing.T) {
 			require.Equal(t, prefix, b, "b unchanged on error")
 		})
 	}
-	bad := carp.Advert{Version: 16}
-	b, err := carp.AppendIPv4(prefix, v4, carp.IPv4Group, 0, &bad)
+	bad := wire.Advert{Version: 16}
+	b, err := wire.AppendIPv4(prefix, v4, wire.IPv4Group, 0, &bad)
 	require.Error(t, err)
 	require.Equal(t, prefix, b)
-	b, err = carp.AppendIPv6(prefix, v6, carp.IPv6Group, &bad)
+	b, err = wire.AppendIPv6(prefix, v6, wire.IPv6Group, &bad)
 	require.Error(t, err)
 	require.Equal(t, prefix, b)
 }
@@ -530,8 +530,8 @@ func TestVectorDeterministic(t *testing.T) {
 	const want = "4510" + "0038" + "6dfa" + "4000" + "ff70" + "0304" + "c6336401" + "e0000012" +
 		"212a000700016ad3" + "0000000000000000" + "0ed755491e05bff266f98c2c45082c25587a7514"
 	s := vecSigner(t, "secret", 42, "198.51.100.100")
-	a := carp.Advert{Version: carp.Version, Type: carp.TypeAdvertisement, VHID: 42, AuthLen: carp.AuthLen, AdvBase: 1, Counter: 0, Digest: s.Sign(0)}
-	b, err := carp.AppendIPv4(nil, netip.MustParseAddr("198.51.100.1"), carp.IPv4Group, 0x6dfa, &a)
+	a := wire.Advert{Version: wire.Version, Type: wire.TypeAdvertisement, VHID: 42, AuthLen: wire.AuthLen, AdvBase: 1, Counter: 0, Digest: s.Sign(0)}
+	b, err := wire.AppendIPv4(nil, netip.MustParseAddr("198.51.100.1"), wire.IPv4Group, 0x6dfa, &a)
 	require.NoError(t, err)
 	require.Equal(t, want, hex.EncodeToString(b))
 	require.EqualValues(t, 0x6ad3, a.Checksum)
@@ -544,13 +544,13 @@ func TestVectorDeterministic(t *testing.T) {
 func TestCodecZeroAllocs(t *testing.T) {
 	pkt := vecReadCapture(t, "counter_wrap")[1].pkt
 	v6 := vecIPv6Packet(t)
-	f := carp.Filter{
+	f := wire.Filter{
 		VHID:   42,
 		Local:  []netip.Addr{netip.MustParseAddr("198.51.100.3"), netip.MustParseAddr("fe80::3%eth0")},
 		Signer: vecSigner(t, "secret", 42, "198.51.100.100"),
 	}
-	f6 := carp.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "2001:db8::100")}
-	var p carp.Packet
+	f6 := wire.Filter{VHID: 42, Signer: vecSigner(t, "secret", 42, "2001:db8::100")}
+	var p wire.Packet
 	var err4, err6 error
 	allocs := testing.AllocsPerRun(200, func() {
 		if err4 = p.UnmarshalBinary(pkt); err4 == nil {
@@ -569,7 +569,7 @@ func TestCodecZeroAllocs(t *testing.T) {
 	allocs = testing.AllocsPerRun(200, func() {
 		err4 = p.UnmarshalBinary(short)
 	})
-	require.ErrorIs(t, err4, carp.ErrTooShort)
+	require.ErrorIs(t, err4, wire.ErrTooShort)
 	require.Zero(t, allocs)
 
 	// Sending into a buffer with room allocates nothing.
@@ -577,7 +577,7 @@ func TestCodecZeroAllocs(t *testing.T) {
 	a := p.Advert
 	allocs = testing.AllocsPerRun(200, func() {
 		a.Digest = f6.Signer.Sign(a.Counter)
-		buf, err4 = carp.AppendIPv4(buf[:0], netip.MustParseAddr("198.51.100.1"), carp.IPv4Group, 1, &a)
+		buf, err4 = wire.AppendIPv4(buf[:0], netip.MustParseAddr("198.51.100.1"), wire.IPv4Group, 1, &a)
 	})
 	require.NoError(t, err4)
 	require.Zero(t, allocs)
@@ -585,8 +585,8 @@ func TestCodecZeroAllocs(t *testing.T) {
 
 func BenchmarkParseVerify(b *testing.B) {
 	pkt := vecReadCapture(b, "counter_wrap")[1].pkt
-	f := carp.Filter{VHID: 42, Signer: vecSigner(b, "secret", 42, "198.51.100.100")}
-	var p carp.Packet
+	f := wire.Filter{VHID: 42, Signer: vecSigner(b, "secret", 42, "198.51.100.100")}
+	var p wire.Packet
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))
 	for b.Loop() {
@@ -601,7 +601,7 @@ func BenchmarkParseVerify(b *testing.B) {
 
 func BenchmarkParse(b *testing.B) {
 	pkt := vecReadCapture(b, "counter_wrap")[1].pkt
-	var p carp.Packet
+	var p wire.Packet
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := p.UnmarshalBinary(pkt); err != nil {
@@ -614,13 +614,13 @@ func BenchmarkSignAppendIPv4(b *testing.B) {
 	s := vecSigner(b, "secret", 42, "198.51.100.100")
 	src := netip.MustParseAddr("198.51.100.1")
 	buf := make([]byte, 0, 64)
-	a := carp.Advert{Version: 2, Type: 1, VHID: 42, AuthLen: 7, AdvBase: 1}
+	a := wire.Advert{Version: 2, Type: 1, VHID: 42, AuthLen: 7, AdvBase: 1}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		a.Counter = uint64(i)
 		a.Digest = s.Sign(a.Counter)
 		var err error
-		if buf, err = carp.AppendIPv4(buf[:0], src, carp.IPv4Group, uint16(i), &a); err != nil {
+		if buf, err = wire.AppendIPv4(buf[:0], src, wire.IPv4Group, uint16(i), &a); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -637,29 +637,29 @@ func FuzzPacket(f *testing.F) {
 	f.Add([]byte{0x45})
 	f.Add([]byte{0x60})
 	s := vecSigner(f, "secret", 42, "198.51.100.100")
-	filter := carp.Filter{VHID: 42, Signer: s, Local: []netip.Addr{netip.MustParseAddr("198.51.100.3")}}
+	filter := wire.Filter{VHID: 42, Signer: s, Local: []netip.Addr{netip.MustParseAddr("198.51.100.3")}}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var p carp.Packet
+		var p wire.Packet
 		err := p.UnmarshalBinary(data)
 		if err != nil {
-			require.Contains(t, []string{"too_short", "bad_ip_header", "not_carp"}, carp.DropReason(err), "%v", err)
-			require.Equal(t, carp.Packet{}, p)
+			require.Contains(t, []string{"too_short", "bad_ip_header", "not_carp"}, wire.DropReason(err), "%v", err)
+			require.Equal(t, wire.Packet{}, p)
 			return
 		}
 		check := filter.Check(&p)
-		require.NotEqual(t, "other", carp.DropReason(check))
+		require.NotEqual(t, "other", wire.DropReason(check))
 
 		var off int
 		switch data[0] >> 4 {
 		case 4:
 			off = int(data[0]&0x0f) * 4
 		case 6:
-			off = carp.IPv6HeaderLen
+			off = wire.IPv6HeaderLen
 		default:
 			t.Fatalf("parsed a packet with IP version %d", data[0]>>4)
 		}
-		in := data[off : off+carp.AdvertLen]
+		in := data[off : off+wire.AdvertLen]
 
 		// Re-encoding the advert reproduces its bytes, the checksum field
 		// aside when it was wrong.
@@ -671,24 +671,24 @@ func FuzzPacket(f *testing.F) {
 		if p.ChecksumOK && p.Advert.Checksum == a.Checksum {
 			require.Equal(t, in, out)
 		}
-		require.Equal(t, carp.Checksum(in) == 0, p.ChecksumOK)
+		require.Equal(t, wire.Checksum(in) == 0, p.ChecksumOK)
 
 		// A packet framed the way we frame them is rebuilt byte for byte.
 		a = p.Advert
 		switch {
-		case p.Src.Is4() && off == carp.IPv4HeaderLen && p.TOS == 0x10 && p.TTL == carp.TTL && p.IPChecksumOK &&
-			binary.BigEndian.Uint16(data[2:4]) == carp.IPv4HeaderLen+carp.AdvertLen &&
+		case p.Src.Is4() && off == wire.IPv4HeaderLen && p.TOS == 0x10 && p.TTL == wire.TTL && p.IPChecksumOK &&
+			binary.BigEndian.Uint16(data[2:4]) == wire.IPv4HeaderLen+wire.AdvertLen &&
 			binary.BigEndian.Uint16(data[6:8]) == 0x4000 && p.ChecksumOK:
-			out, err := carp.AppendIPv4(nil, p.Src, p.Dst, p.ID, &a)
+			out, err := wire.AppendIPv4(nil, p.Src, p.Dst, p.ID, &a)
 			require.NoError(t, err)
 			if a.Checksum == p.Advert.Checksum {
-				require.Equal(t, data[:carp.IPv4HeaderLen+carp.AdvertLen], out)
+				require.Equal(t, data[:wire.IPv4HeaderLen+wire.AdvertLen], out)
 			}
-		case p.Src.Is6() && string(data[:6]) == "\x61\x00\x00\x00\x00\x24" && p.TTL == carp.TTL && p.ChecksumOK:
-			out, err := carp.AppendIPv6(nil, p.Src, p.Dst, &a)
+		case p.Src.Is6() && string(data[:6]) == "\x61\x00\x00\x00\x00\x24" && p.TTL == wire.TTL && p.ChecksumOK:
+			out, err := wire.AppendIPv6(nil, p.Src, p.Dst, &a)
 			require.NoError(t, err)
 			if a.Checksum == p.Advert.Checksum {
-				require.Equal(t, data[:carp.IPv6HeaderLen+carp.AdvertLen], out)
+				require.Equal(t, data[:wire.IPv6HeaderLen+wire.AdvertLen], out)
 			}
 		}
 	})

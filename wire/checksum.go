@@ -1,4 +1,4 @@
-package carp
+package wire
 
 // Checksum returns the RFC 1071 Internet checksum of b: the one's
 // complement of the one's complement sum of its big-endian 16-bit words,

@@ -1,4 +1,4 @@
-package carp
+package wire
 
 import (
 	"encoding/binary"

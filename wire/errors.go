@@ -1,4 +1,4 @@
-package carp
+package wire
 
 import (
 	"errors"
@@ -32,6 +32,10 @@ var (
 	// off-link (RFC 5082-style protection).
 	ErrBadTTL = errors.New("carp: TTL or hop limit is not 255")
 
+	// ErrNotPeer: a unicast advert from an address that is not one of
+	// the group's peers (Filter.Peers).
+	ErrNotPeer = errors.New("carp: unicast advertisement from an address that is not a listed peer")
+
 	// ErrBadVersion: the CARP version nibble is not 2.
 	ErrBadVersion = errors.New("carp: CARP version is not 2")
 
@@ -64,6 +68,7 @@ var carpDropReasons = [...]struct {
 	{ErrNotCARP, "not_carp"},
 	{ErrOwnPacket, "own_packet"},
 	{ErrBadTTL, "bad_ttl"},
+	{ErrNotPeer, "not_peer"},
 	{ErrBadVersion, "bad_version"},
 	{ErrBadVHID, "bad_vhid"},
 	{ErrBadDestination, "bad_destination"},
@@ -74,7 +79,7 @@ var carpDropReasons = [...]struct {
 
 // DropReason returns a stable, lower-case label for err suitable as a
 // metric label: "too_short", "bad_ip_header", "not_carp", "own_packet",
-// "bad_ttl", "bad_version", "bad_vhid", "bad_destination",
+// "bad_ttl", "not_peer", "bad_version", "bad_vhid", "bad_destination",
 // "bad_ip_checksum", "bad_checksum", "bad_digest", or "other" for any other
 // non-nil error. It returns "" for nil. Wrapped errors are recognised.
 func DropReason(err error) string {

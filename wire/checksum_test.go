@@ -1,4 +1,4 @@
-package carp_test
+package wire_test
 
 import (
 	"encoding/binary"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gocarp/gocarp/carp"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // vecNaiveChecksum is RFC 1071 the textbook way, for comparison.
@@ -42,8 +42,8 @@ func TestChecksum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, carp.Checksum(tt.in))
-			require.Equal(t, vecNaiveChecksum(tt.in), carp.Checksum(tt.in))
+			require.Equal(t, tt.want, wire.Checksum(tt.in))
+			require.Equal(t, vecNaiveChecksum(tt.in), wire.Checksum(tt.in))
 		})
 	}
 }
@@ -54,13 +54,13 @@ func TestChecksumLarge(t *testing.T) {
 	for i := range b {
 		b[i] = 0xff
 	}
-	require.Equal(t, vecNaiveChecksum(b), carp.Checksum(b))
+	require.Equal(t, vecNaiveChecksum(b), wire.Checksum(b))
 	// Storing the checksum makes the whole sum to zero.
 	c := make([]byte, 40)
 	for i := range c {
 		c[i] = byte(i * 37)
 	}
 	binary.BigEndian.PutUint16(c[10:], 0)
-	binary.BigEndian.PutUint16(c[10:], carp.Checksum(c))
-	require.Zero(t, carp.Checksum(c))
+	binary.BigEndian.PutUint16(c[10:], wire.Checksum(c))
+	require.Zero(t, wire.Checksum(c))
 }

@@ -1,4 +1,4 @@
-package carp
+package wire
 
 import (
 	"net/netip"
@@ -23,18 +23,25 @@ type Filter struct {
 	// for IPv4 packets and IPv6Group for IPv6 packets; a set Group applies
 	// to packets of its own family, the other family keeps its default.
 	Group netip.Addr
-	// Unicast lists further accepted destinations (unicast mode, spec §6),
-	// typically our own address. TTL is still checked unless SkipTTL.
+	// Unicast lists further accepted destinations, typically our own
+	// address. TTL is still checked unless SkipTTL.
 	Unicast []netip.Addr
-	// SkipTTL disables the TTL check, as FreeBSD does for unicast peers.
+	// SkipTTL disables the TTL check.
 	SkipTTL bool
+	// Peers are the unicast peers of the group (spec §6). When set, an
+	// advert sent to a unicast destination is accepted only from one of
+	// them (else ErrNotPeer), and then whatever its TTL, as FreeBSD does:
+	// a peer may sit behind a router. Its destination is not compared:
+	// the socket below delivers only packets addressed to this host.
+	// Multicast adverts keep the TTL and destination checks.
+	Peers []netip.Addr
 	// Signer checks the digest; nil means the digest is not checked.
 	Signer *hmac.Signer
 }
 
 // Check returns nil if p is a valid advertisement for f, else the first
-// failing check in the order of spec §7: ErrOwnPacket, ErrBadTTL,
-// ErrBadVersion, ErrBadVHID, ErrBadDestination, ErrBadIPChecksum,
+// failing check in the order of spec §7: ErrOwnPacket, ErrNotPeer or
+// ErrBadTTL, ErrBadVersion, ErrBadVHID, ErrBadDestination, ErrBadIPChecksum,
 // ErrBadChecksum, ErrBadDigest. The IP and CARP checksums are checked
 // separately (ucarp adds both up, so two wrong checksums can cancel).
 // Check allocates nothing; it uses f.Signer and so is not safe for
@@ -45,7 +52,18 @@ func (f *Filter) Check(p *Packet) error {
 			return ErrOwnPacket
 		}
 	}
-	if !f.SkipTTL && p.TTL != TTL {
+	fromPeer := false
+	if len(f.Peers) > 0 && !p.Dst.IsMulticast() {
+		for _, a := range f.Peers {
+			if carpSameAddr(a, p.Src) {
+				fromPeer = true
+				break
+			}
+		}
+		if !fromPeer {
+			return ErrNotPeer
+		}
+	} else if !f.SkipTTL && p.TTL != TTL {
 		return ErrBadTTL
 	}
 	if p.Advert.Version != Version {
@@ -54,7 +72,7 @@ func (f *Filter) Check(p *Packet) error {
 	if p.Advert.VHID != f.VHID {
 		return ErrBadVHID
 	}
-	if !f.destinationOK(p.Dst) {
+	if !fromPeer && !f.destinationOK(p.Dst) {
 		return ErrBadDestination
 	}
 	if !p.IPChecksumOK {
