@@ -30,5 +30,4 @@
 // never delays an advert. With a virtual clock and an in-memory network
 // (transport/memnet) a cluster of groups runs deterministically in one
 // goroutine: see examples/failover and the simulation in sim_test.go.
-//
 package carp
