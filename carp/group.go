@@ -55,6 +55,10 @@ type Group struct {
 	timerAt   time.Time
 	timerGen  uint64
 	stopTimer func() bool
+	// timer is the re-armable timer of a transport.TimerClock, made once;
+	// nil for other clocks, which get one AfterFunc per deadline.
+	timer    transport.Timer
+	timerSet bool // timer is armed
 
 	notify *notifier
 }
@@ -125,9 +129,16 @@ func New(cfg Config) (*Group, error) {
 		VHID:   r.VHID,
 		Local:  local,
 		Group:  r.Group,
+		Peers:  r.Peers,
 		Signer: r.signer,
 	}
 	return g, nil
+}
+
+// packetListener is what a link's port offers besides the plain transport:
+// packets it has parsed already, so that nothing is parsed twice.
+type packetListener interface {
+	ListenPackets(func(*wire.Packet)) error
 }
 
 func cryptoRand() uint64 {
@@ -139,6 +150,18 @@ func cryptoRand() uint64 {
 // Start begins the protocol: the group listens, enters BACKUP and arms its
 // master-down timer. It returns at once; use Shutdown or Close to stop.
 func (g *Group) Start() error {
+	if err := g.start(); err != nil {
+		return err
+	}
+	// Registered once the group runs, outside g.mu: the transport may
+	// report a carrier already down at once, through SetLink.
+	if cn, ok := g.cfg.Transport.(transport.CarrierNotifier); ok {
+		cn.NotifyCarrier(func(up bool) { _ = g.SetLink(up) })
+	}
+	return nil
+}
+
+func (g *Group) start() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.started {
@@ -150,7 +173,13 @@ func (g *Group) Start() error {
 	g.started = true
 	g.counter = g.rand()
 	go g.notify.run()
-	if err := g.cfg.Transport.Listen(g.receive); err != nil {
+	var err error
+	if pl, ok := g.cfg.Transport.(packetListener); ok {
+		err = pl.ListenPackets(g.receivePacket)
+	} else {
+		err = g.cfg.Transport.Listen(g.receive)
+	}
+	if err != nil {
 		g.stopped = true
 		g.notify.close()
 		return err
@@ -216,10 +245,7 @@ func (g *Group) Close() error {
 // halt stops the timers; g.mu is held.
 func (g *Group) halt() {
 	g.stopped = true
-	if g.stopTimer != nil {
-		g.stopTimer()
-		g.stopTimer = nil
-	}
+	g.disarm()
 	g.timerGen++
 }
 
@@ -290,7 +316,7 @@ func (g *Group) event(ev election.Event) error {
 	return nil
 }
 
-// receive is the transport's handler.
+// receive is the handler of a plain transport.
 func (g *Group) receive(b []byte) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -301,6 +327,22 @@ func (g *Group) receive(b []byte) {
 		g.drop(err)
 		return
 	}
+	g.handle()
+}
+
+// receivePacket is the handler of a link's port, which parsed the packet.
+func (g *Group) receivePacket(p *wire.Packet) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return
+	}
+	g.pkt = *p
+	g.handle()
+}
+
+// handle checks and acts on the packet in g.pkt; g.mu is held.
+func (g *Group) handle() {
 	if err := g.filter.Check(&g.pkt); err != nil {
 		g.drop(err)
 		return
@@ -464,10 +506,24 @@ func (g *Group) send(ea election.Advert) error {
 		}
 		g.stats.AdvertsSent++
 	}
-	if g.cfg.Source.IsValid() {
+	// With peers, adverts go to each of them instead of the group
+	// (spec §6); the transport routes them.
+	switch {
+	case !g.cfg.Source.IsValid():
+	case len(g.cfg.peers4) > 0:
+		for _, peer := range g.cfg.peers4 {
+			transmit(wire.AppendIPv4(g.buf[:0], g.cfg.Source, peer, uint16(g.rand()), &a))
+		}
+	default:
 		transmit(wire.AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a))
 	}
-	if g.cfg.Source6.IsValid() {
+	switch {
+	case !g.cfg.Source6.IsValid():
+	case len(g.cfg.peers6) > 0:
+		for _, peer := range g.cfg.peers6 {
+			transmit(wire.AppendIPv6(g.buf[:0], g.cfg.Source6, peer, &a))
+		}
+	default:
 		transmit(wire.AppendIPv6(g.buf[:0], g.cfg.Source6, wire.IPv6Group, &a))
 	}
 	return errors.Join(errs...)
@@ -476,20 +532,40 @@ func (g *Group) send(ea election.Advert) error {
 // arm makes the clock's timer match the machine's deadline; g.mu is held.
 func (g *Group) arm(now time.Time) {
 	d := g.m.Deadline()
-	if d.Equal(g.timerAt) && (d.IsZero() || g.stopTimer != nil) {
+	if d.Equal(g.timerAt) && (d.IsZero() || g.stopTimer != nil || g.timerSet) {
 		return
 	}
-	if g.stopTimer != nil {
-		g.stopTimer()
-		g.stopTimer = nil
-	}
+	g.disarm()
 	g.timerGen++
 	g.timerAt = d
 	if d.IsZero() || g.stopped {
 		return
 	}
+	if tc, ok := g.clock.(transport.TimerClock); ok {
+		// One timer for the group's life: re-arming it allocates nothing.
+		// An expiry already under way when it is re-armed finds the
+		// machine's deadline in the future, and the machine ignores it.
+		if g.timer == nil {
+			g.timer = tc.NewTimer(g.fireTimer)
+		}
+		g.timer.Reset(d.Sub(now))
+		g.timerSet = true
+		return
+	}
 	gen := g.timerGen
 	g.stopTimer = g.clock.AfterFunc(d.Sub(now), func() { g.fire(gen) })
+}
+
+// disarm stops the pending timer, if any; g.mu is held.
+func (g *Group) disarm() {
+	if g.stopTimer != nil {
+		g.stopTimer()
+		g.stopTimer = nil
+	}
+	if g.timerSet {
+		g.timer.Stop()
+		g.timerSet = false
+	}
 }
 
 func (g *Group) fire(gen uint64) {
@@ -498,7 +574,23 @@ func (g *Group) fire(gen uint64) {
 	if g.stopped || gen != g.timerGen {
 		return // a timer that was replaced while it fired
 	}
+	g.expired()
+}
+
+// fireTimer is the expiry of the re-armable timer.
+func (g *Group) fireTimer() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return
+	}
+	g.expired()
+}
+
+// expired feeds the timeout to the machine; g.mu is held.
+func (g *Group) expired() {
 	g.stopTimer = nil
+	g.timerSet = false
 	g.timerAt = time.Time{}
 	g.step(election.Event{Kind: election.EventTimeout})
 }

@@ -56,3 +56,15 @@ var (
 	// counts it as a send error; the packet was not transmitted.
 	ErrLinkDown = errors.New("transport: link down")
 )
+
+// CarrierNotifier is an optional add-on interface: a transport that learns
+// its interface's carrier (a link's port, fed by a carrier watcher) tells
+// the group above, which then goes to INIT on loss and back to BACKUP on
+// return. Check for it with a type assertion.
+type CarrierNotifier interface {
+	// NotifyCarrier registers fn, replacing any earlier one. fn is called
+	// on every change of carrier, and at once, from NotifyCarrier's own
+	// goroutine, when the carrier is known to be down. fn must not block,
+	// and must not call back into the transport.
+	NotifyCarrier(fn func(up bool))
+}
