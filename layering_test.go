@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"netif":                   nil,
 	"wire":                    {"hmac"},
 	"carp":                    {"hmac", "election", "transport", "wire"},
+	"link":                    {"transport", "wire"},
 }
 
 // TestLayering keeps the layers visible: nothing below imports what is
