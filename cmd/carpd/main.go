@@ -56,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case o.Version:
 		fmt.Fprintln(stdout, "carpd", version())
 		return 0
+	case o.ConfigFile != "":
+		// internal/config parses the file; the daemon does not run it yet.
+		fmt.Fprintf(stderr, "carpd: -c %s: running from a config file is not implemented yet\n", o.ConfigFile)
+		return cli.ExitConfig
 	}
 	if o.Daemonize && !daemonized() {
 		if err := daemonize(); err != nil {
