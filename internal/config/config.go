@@ -11,6 +11,7 @@ import (
 
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/cli"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // Config is what carpd runs: every group of one host, validated.
@@ -55,7 +56,7 @@ type Group struct {
 	ManageVIPs bool
 	// Peers, when set, replace multicast with unicast adverts.
 	Peers []netip.Addr
-	// Mcast is the IPv4 advert group, carp.IPv4Group when not given.
+	// Mcast is the IPv4 advert group, wire.IPv4Group when not given.
 	Mcast    netip.Addr
 	TieBreak carp.TieBreak
 	Demotion carp.Demotion
@@ -189,7 +190,7 @@ func FromOptions(o *cli.Options) (*Config, error) {
 		g.DeadRatio = carp.DefaultDeadRatio
 	}
 	if !g.Mcast.IsValid() {
-		g.Mcast = carp.IPv4Group
+		g.Mcast = wire.IPv4Group
 	}
 	if g.SourceMAC == "" {
 		g.SourceMAC = cli.DefaultSourceMAC

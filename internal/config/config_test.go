@@ -15,6 +15,7 @@ import (
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/config"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // group1 is a valid group on lines 1-5; a case appends its fault on line 6.
@@ -289,7 +290,7 @@ func TestParseDefaults(t *testing.T) {
 			require.False(t, g[0].SubSecond)
 			require.Zero(t, g[0].AdvSkew)
 			require.Equal(t, uint(carp.DefaultDeadRatio), g[0].DeadRatio)
-			require.Equal(t, carp.IPv4Group, g[0].Mcast)
+			require.Equal(t, wire.IPv4Group, g[0].Mcast)
 			require.Equal(t, carp.TieBreakUcarp, g[0].TieBreak)
 			require.Equal(t, carp.DemoteSkew, g[0].Demotion)
 			require.Equal(t, "real", g[0].SourceMAC)

@@ -23,7 +23,7 @@
 // The protocol's rules are carp.Config.Validate's, the one place they
 // live: each group is built into a carp.Config (Group.Carp) and validated,
 // and the carp.ConfigError's Field is mapped back to its key. Defaults are
-// carp's (carp.DefaultAdvBase, carp.DefaultDeadRatio, carp.IPv4Group) and
+// carp's (carp.DefaultAdvBase, carp.DefaultDeadRatio, wire.IPv4Group) and
 // cli's (cli.DefaultScriptTimeout, cli.DefaultSourceMAC). A password_file
 // is read by cli.ReadPasswordFile, as -o is.
 //

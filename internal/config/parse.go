@@ -12,6 +12,7 @@ import (
 
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/cli"
+	"github.com/gocarp/gocarp/wire"
 )
 
 func parse(path string, data []byte) (*Config, error) {
@@ -191,7 +192,7 @@ func (g *Group) apply(s *rawSettings, dir string) error {
 			g.Peers = append(g.Peers, a)
 		}
 	}
-	g.Mcast = carp.IPv4Group
+	g.Mcast = wire.IPv4Group
 	if s.Mcast != nil {
 		a, err := netip.ParseAddr(*s.Mcast)
 		if err != nil {
