@@ -184,7 +184,7 @@ func TestParseBadFiles(t *testing.T) {
 		{name: "interface name with a slash", file: strings.Replace(group1, `"eth0"`, `"eth0/1"`, 1),
 			want: `carpd.toml:2: group "eth0/1-1": interface: "eth0/1" is not an interface name`},
 		{name: "interface name empty", file: strings.Replace(group1, `"eth0"`, `""`, 1),
-			want: `carpd.toml:2: group "-1": interface: must not be empty`},
+			want: `carpd.toml:2: group #1: interface: must not be empty`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
