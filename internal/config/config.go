@@ -206,10 +206,13 @@ func FromOptions(o *cli.Options) (*Config, error) {
 		if err := checkInterface(g.Interface); err != nil {
 			return nil, g.errorf("interface", "%v", err)
 		}
-		g.Name = fmt.Sprintf("%s-%d", g.Interface, g.VHID)
 	}
+	// Errors name the flag; a command line has one group, so not the group.
 	if err := g.validate(); err != nil {
 		return nil, err
+	}
+	if g.Interface != "" {
+		g.Name = fmt.Sprintf("%s-%d", g.Interface, g.VHID)
 	}
 	return &Config{Groups: []Group{g}}, nil
 }

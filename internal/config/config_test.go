@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -66,6 +64,10 @@ func TestParseBadFiles(t *testing.T) {
 			want: `carpd.toml:6: group "eth0-1": peers: must be an array of strings, got a string`},
 		{name: "wrong type: a boolean", file: group1 + "preempt = \"yes\"\n",
 			want: `carpd.toml:6: group "eth0-1": preempt: must be a boolean, got a string`},
+		{name: "wrong type: a dotted key makes a table", file: group1 + "advskew.x = 1\n",
+			want: `carpd.toml:6: group "eth0-1": advskew.x: must be an integer, got a table`},
+		{name: "unknown table in a group", file: group1 + "[group.extra]\n",
+			want: `carpd.toml:6: group "eth0-1": extra: unknown table`},
 		{name: "wrong type in defaults", file: "[defaults]\nadvbase = true\n" + group1,
 			want: `carpd.toml:2: defaults.advbase: must be an integer, got a boolean`},
 		{name: "duplicate key", file: group1 + "vhid = 2\n",
@@ -183,7 +185,7 @@ func TestParseBadFiles(t *testing.T) {
 		{name: "interface name with a slash", file: strings.Replace(group1, `"eth0"`, `"eth0/1"`, 1),
 			want: `carpd.toml:2: group "eth0/1-1": interface: "eth0/1" is not an interface name`},
 		{name: "interface name empty", file: strings.Replace(group1, `"eth0"`, `""`, 1),
-			want: `carpd.toml:2: group "-1": interface: must not be empty`},
+			want: `carpd.toml:2: group #1: interface: must not be empty`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,84 +200,6 @@ func TestParseBadFiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestParseFields checks that each key lands in its field, with a value
-// that is not the default.
-func TestParseFields(t *testing.T) {
-	dir := t.TempDir()
-	pass := filepath.Join(dir, "web.pass")
-	require.NoError(t, os.WriteFile(pass, []byte("filepw\n"), 0o600))
-	file := `[[group]]
-name = "web"
-interface = "eth0"
-vhid = 42
-vips = ["198.51.100.100/24", "2001:db8::100"]
-password_file = "web.pass"
-source = "198.51.100.1"
-advbase = 2
-advskew = 100
-deadratio = 5
-preempt = true
-neutral = true
-peers = ["198.51.100.2", "2001:db8::2"]
-mcast = "239.1.1.1"
-nomcast = true
-ignore_ifstate = true
-manage_vips = false
-tiebreak = "bsd"
-demotion = "byte"
-source_mac = "02:00:00:00:00:2A"
-up_script = "up.sh"
-down_script = "/etc/carpd/down.sh"
-xparam = "x y"
-script_timeout = "1m30s"
-`
-	c, err := config.Parse(filepath.Join(dir, "carpd.toml"), []byte(file))
-	require.NoError(t, err)
-	require.Len(t, c.Groups, 1)
-	g := c.Groups[0]
-	require.Equal(t, "web", g.Name)
-	require.Equal(t, "eth0", g.Interface)
-	require.Equal(t, uint8(42), g.VHID)
-	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("198.51.100.100/24"), netip.MustParsePrefix("2001:db8::100/128")}, g.VIPs)
-	require.Equal(t, []byte("filepw"), g.Password)
-	require.Equal(t, netip.MustParseAddr("198.51.100.1"), g.Source)
-	require.Equal(t, uint8(2), g.AdvBase)
-	require.False(t, g.SubSecond)
-	require.Equal(t, uint8(100), g.AdvSkew)
-	require.Equal(t, uint(5), g.DeadRatio)
-	require.True(t, g.Preempt)
-	require.True(t, g.Neutral)
-	require.Equal(t, []netip.Addr{netip.MustParseAddr("198.51.100.2"), netip.MustParseAddr("2001:db8::2")}, g.Peers)
-	require.Equal(t, netip.MustParseAddr("239.1.1.1"), g.Mcast)
-	require.True(t, g.NoMcast)
-	require.True(t, g.IgnoreIfState)
-	require.False(t, g.ManageVIPs)
-	require.Equal(t, carp.TieBreakBSD, g.TieBreak)
-	require.Equal(t, carp.DemoteByte, g.Demotion)
-	require.Equal(t, "02:00:00:00:00:2a", g.SourceMAC)
-	require.Equal(t, filepath.Join(dir, "up.sh"), g.UpScript)
-	require.Equal(t, "/etc/carpd/down.sh", g.DownScript)
-	require.Equal(t, "x y", g.XParam)
-	require.Equal(t, 90*time.Second, g.ScriptTimeout)
-	require.Equal(t, 1, g.Line)
-
-	require.Equal(t, carp.Config{
-		Interface: "eth0",
-		VHID:      42,
-		VIPs:      []netip.Addr{netip.MustParseAddr("198.51.100.100"), netip.MustParseAddr("2001:db8::100")},
-		Password:  []byte("filepw"),
-		Group:     netip.MustParseAddr("239.1.1.1"),
-		Peers:     g.Peers,
-		AdvBase:   2,
-		AdvSkew:   100,
-		DeadRatio: 5,
-		Preempt:   true,
-		TieBreak:  carp.TieBreakBSD,
-		Demotion:  carp.DemoteByte,
-		Neutral:   true,
-	}, g.Carp())
 }
 
 func TestParseDefaults(t *testing.T) {

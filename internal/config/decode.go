@@ -369,7 +369,8 @@ var typeRE = regexp.MustCompile(`^cannot decode TOML (.+?) into .* of type (\S+)
 
 // typeError rewrites a decoder's type error in the file's words.
 func typeError(key, msg string) string {
-	base := key[strings.LastIndexByte(key, '.')+1:]
+	// The key of the schema is the first part: vhid.x = 1 makes vhid a table.
+	base, _, _ := strings.Cut(strings.TrimPrefix(key, "defaults."), ".")
 	want := keyType(base)
 	m := typeRE.FindStringSubmatch(msg)
 	if m == nil {

@@ -77,7 +77,7 @@ func buildGroup(path, dir string, i int, r *rawGroup, defaults *rawSettings, sec
 	switch {
 	case r.Name != nil:
 		g.Name = *r.Name
-	case r.Interface != nil && r.VHID != nil && *r.VHID >= 0 && *r.VHID <= math.MaxUint8:
+	case r.Interface != nil && *r.Interface != "" && r.VHID != nil && *r.VHID >= 0 && *r.VHID <= math.MaxUint8:
 		g.Name = fmt.Sprintf("%s-%d", *r.Interface, *r.VHID)
 	}
 	if r.Name != nil {
