@@ -4,7 +4,6 @@ package netif_test
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +12,7 @@ import (
 )
 
 func TestNotImplemented(t *testing.T) {
-	_, err := netif.NewVIPManager(netif.VIPConfig{Interface: "em0", VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}})
+	_, err := netif.NewVIPManager(netif.VIPConfig{Interface: "em0"})
 	require.ErrorIs(t, err, netif.ErrNotImplemented)
 	_, err = netif.LinkUp("em0", nil)
 	require.ErrorIs(t, err, netif.ErrNotImplemented)

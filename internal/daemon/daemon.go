@@ -57,7 +57,8 @@ type Daemon struct {
 	conn   *afpacket.Conn
 	annc   *arp.Announcer
 	hooks  *hooks.Runner
-	vips   *netif.VIPManager
+	vipMgr *netif.VIPManager
+	vips   *netif.VIPSet
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -125,7 +126,14 @@ func New(o *cli.Options, log *slog.Logger) (*Daemon, error) {
 	d.annc = annc
 	d.hooks = hooks.New(log, o.ScriptTimeout)
 	if o.ManageVIPs {
-		d.vips, err = netif.NewVIPManager(netif.VIPConfig{Interface: d.iface, VIPs: o.VIPs, Logger: log})
+		d.vipMgr, err = netif.NewVIPManager(netif.VIPConfig{Interface: d.iface, Logger: log})
+		if err == nil {
+			prefixes := make([]netip.Prefix, len(o.VIPs))
+			for i, a := range o.VIPs {
+				prefixes[i] = netif.HostPrefix(a)
+			}
+			d.vips, err = d.vipMgr.Add(prefixes)
+		}
 		if err != nil {
 			d.closeAll()
 			return nil, &ExitError{Code: cli.ExitConfig, Err: err}
@@ -208,11 +216,11 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
 	d.cancel = cancel
 	defer cancel()
-	if d.vips != nil {
+	if d.vipMgr != nil {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			if err := d.vips.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := d.vipMgr.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				d.log.Error("VIP manager", "err", err)
 			}
 		}()
