@@ -41,3 +41,18 @@ func ExampleVIPManager() {
 	cancel() // shutdown: Run removes the VIPs before it returns
 	<-done   // nil
 }
+
+// The addresses of eth0 as they change; an IPv6 address added by a script
+// is reported again when duplicate address detection is over.
+func ExampleWatchAddrs() {
+	err := netif.WatchAddrs(context.Background(), "eth0", nil, func(addrs []netif.Addr) {
+		for _, a := range addrs {
+			if a.Usable {
+				_ = a.Prefix // announce it, accept packets from it as our own...
+			}
+		}
+	})
+	if err != nil {
+		panic(err)
+	}
+}

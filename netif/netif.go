@@ -40,6 +40,18 @@ var (
 // notifications can be lost when the socket buffer overflows.
 const DefaultResyncInterval = 5 * time.Second
 
+// Addr is an address on an interface, as WatchAddrs reports it.
+type Addr struct {
+	// Prefix is the address with the prefix length it was added with;
+	// IPv6 link-local addresses carry no zone.
+	Prefix netip.Prefix
+	// Usable is false while IPv6 duplicate address detection runs
+	// (tentative) and after it failed: the kernel neither sends from such
+	// an address nor answers neighbour solicitations for it. IPv4
+	// addresses are always usable.
+	Usable bool
+}
+
 // VIPConfig configures a VIPManager.
 type VIPConfig struct {
 	// Interface is the name of the interface the VIPs go on. Required.

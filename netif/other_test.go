@@ -18,6 +18,10 @@ func TestNotImplemented(t *testing.T) {
 	require.ErrorIs(t, err, netif.ErrNotImplemented)
 	err = netif.WatchLink(context.Background(), "em0", nil, func(bool) { t.Fatal("fn called") })
 	require.ErrorIs(t, err, netif.ErrNotImplemented)
+	err = netif.WatchAddrs(context.Background(), "em0", nil, func([]netif.Addr) { t.Fatal("fn called") })
+	require.ErrorIs(t, err, netif.ErrNotImplemented)
+	_, err = netif.Forwarding("em0", nil, true)
+	require.ErrorIs(t, err, netif.ErrNotImplemented)
 	_, err = netif.OpenNamespace("x")
 	require.ErrorIs(t, err, netif.ErrNotImplemented)
 }
