@@ -23,8 +23,8 @@ type group struct {
 	l     *ifaceLink
 	g     *carp.Group
 	hooks *hooks.Runner
-	vips  *netif.VIPManager // nil unless manage_vips
-	addrs []netip.Addr      // the VIPs without prefix, for scripts
+	vips  *netif.VIPSet // nil unless manage_vips
+	addrs []netip.Addr  // the VIPs without prefix, for scripts
 }
 
 func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
@@ -42,14 +42,14 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 	if v4 {
 		src, err := sourceFor(gc.Source, gc.VIPs, l.addrs)
 		if err != nil {
-			return nil, configError("group %s: interface %s: %w", gc.Name, gc.Interface, err)
+			return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(fmt.Errorf("interface %s: %w", gc.Interface, err))}
 		}
 		cc.Source = src
 	}
 	if v6 {
 		src6, err := source6For(cc.Peers, l.addrs)
 		if err != nil {
-			return nil, configError("group %s: interface %s: %w", gc.Name, gc.Interface, err)
+			return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(fmt.Errorf("interface %s: %w", gc.Interface, err))}
 		}
 		cc.Source6 = src6
 	}
@@ -67,32 +67,25 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 	cc.OnMaster = func(t carp.Transition) { g.transition(t, true) }
 	cc.OnBackup = func(t carp.Transition) { g.transition(t, false) }
 	if gc.ManageVIPs {
-		g.vips, err = netif.NewVIPManager(netif.VIPConfig{Interface: gc.Interface, VIPs: g.addrs,
-			PrefixLen4: prefixLen(gc.VIPs, true), PrefixLen6: prefixLen(gc.VIPs, false), Logger: g.log})
+		g.vips, err = l.vips.Add(gc.VIPs)
 		if err != nil {
 			_ = port.Close()
 			return nil, configError("group %s: %w", gc.Name, err)
 		}
-		l.vips = append(l.vips, g.vips)
+	}
+	for _, a := range g.addrs {
+		l.owner[a] = g
 	}
 	g.g, err = carp.New(cc)
 	if err != nil {
 		_ = port.Close()
-		return nil, configError("group %s: %w", gc.Name, err)
+		if g.vips != nil {
+			g.vips.Remove()
+		}
+		return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(err)}
 	}
 	g.hooks = hooks.New(g.log, gc.ScriptTimeout)
 	return g, nil
-}
-
-// prefixLen is a stand-in until the VIP manager takes a prefix per VIP:
-// the first prefix length of the family.
-func prefixLen(vips []netip.Prefix, v4 bool) int {
-	for _, p := range vips {
-		if p.Addr().Is4() == v4 {
-			return p.Bits()
-		}
-	}
-	return 0
 }
 
 // source6For picks the IPv6 advert source: the link-local address, unless

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/gocarp/gocarp/arp"
+	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/config"
 	"github.com/gocarp/gocarp/link"
 	"github.com/gocarp/gocarp/netif"
@@ -30,8 +31,14 @@ type ifaceLink struct {
 	annc  *arp.Announcer
 	// watchCarrier: some group on the interface follows its carrier.
 	watchCarrier bool
-	// vips are the VIP managers of the groups that manage theirs.
-	vips []*netif.VIPManager
+	// vips manages the VIPs of the groups with manage_vips; nil if none.
+	vips *netif.VIPManager
+	// owner maps each VIP of the interface to its group.
+	owner map[netip.Addr]*group
+	// usable holds the addresses last seen usable (not in DAD), for the
+	// announcement a VIP gets when it becomes usable; WatchAddrs' goroutine
+	// owns it.
+	usable map[netip.Addr]bool
 }
 
 // openLink opens the interface for its groups: one socket joined to every
@@ -50,8 +57,10 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 		noMcast   = groups[0].NoMcast
 		sourceMAC = groups[0].SourceMAC
 	)
-	l := &ifaceLink{name: name, ifi: ifi, addrs: addrs, log: log.With("interface", name)}
+	l := &ifaceLink{name: name, ifi: ifi, addrs: addrs, log: log.With("interface", name), owner: map[netip.Addr]*group{}}
+	manage := false
 	for _, g := range groups {
+		manage = manage || g.ManageVIPs
 		if g.NoMcast != noMcast {
 			return nil, configError("interface %s: groups %s and %s disagree on nomcast: it is the interface's setting",
 				name, groups[0].Name, g.Name)
@@ -105,6 +114,25 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 		l.close()
 		return nil, setupError("gratuitous ARP on %s: %w", name, permissionHint(err))
 	}
+	// Neighbour advertisements come from the link-local address, as the
+	// BSDs send them, and say Router when the interface forwards (read
+	// once, at start).
+	for _, p := range addrs {
+		if p.Addr().Is6() && p.Addr().IsLinkLocalUnicast() {
+			l.annc.Source = p.Addr()
+			break
+		}
+	}
+	if fwd, err := netif.Forwarding(name, nil, true); err == nil {
+		l.annc.Router = fwd
+	}
+	if manage {
+		l.vips, err = netif.NewVIPManager(netif.VIPConfig{Interface: name, Logger: l.log})
+		if err != nil {
+			l.close()
+			return nil, configError("interface %s: %w", name, err)
+		}
+	}
 	return l, nil
 }
 
@@ -138,15 +166,22 @@ func sourceMACFor(mode string, groups []*config.Group, real net.HardwareAddr) (n
 // run starts the interface's watchers and VIP managers; they stop when
 // ctx ends, and wg tells when they have.
 func (l *ifaceLink) run(ctx context.Context, wg *sync.WaitGroup) {
-	for _, m := range l.vips {
+	if l.vips != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := m.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := l.vips.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				l.log.Error("VIP manager", "err", err)
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := netif.WatchAddrs(ctx, l.name, nil, l.addrsChanged); err != nil && ctx.Err() == nil {
+			l.log.Error("watching the addresses; the own-packet filter keeps those of the start", "err", err)
+		}
+	}()
 	if l.watchCarrier {
 		wg.Add(1)
 		go func() {
@@ -164,6 +199,37 @@ func (l *ifaceLink) run(ctx context.Context, wg *sync.WaitGroup) {
 			}
 		}()
 	}
+}
+
+// addrsChanged follows the interface's addresses: the link's own-packet
+// filter gets them all, and a VIP of a MASTER that has just become usable
+// (an up script added it with duplicate address detection) is announced
+// again, since the announcement at takeover went out before the address
+// answered.
+func (l *ifaceLink) addrsChanged(list []netif.Addr) {
+	addrs := make([]netip.Addr, 0, len(list))
+	usable := make(map[netip.Addr]bool, len(list))
+	for _, a := range list {
+		addrs = append(addrs, a.Prefix.Addr())
+		if a.Usable {
+			usable[a.Prefix.Addr()] = true
+		}
+	}
+	l.link.SetAddrs(addrs)
+	if l.usable != nil {
+		for a := range usable {
+			g := l.owner[a]
+			if l.usable[a] || g == nil || !a.Is6() || g.g.State() != carp.StateMaster {
+				continue
+			}
+			if err := l.annc.Announce([]netip.Addr{a}); err != nil {
+				g.log.Warn("announcing a VIP that became usable", "vip", a, "err", err)
+			} else {
+				g.log.Info("announced a VIP that became usable", "vip", a)
+			}
+		}
+	}
+	l.usable = usable
 }
 
 func (l *ifaceLink) close() {
