@@ -105,7 +105,7 @@ func New(cfg Config) (*Group, error) {
 	g := &Group{
 		cfg:     r,
 		clock:   r.Clock,
-		log:     r.Logger.With("iface", r.Interface, "vhid", r.VHID),
+		log:     r.Logger.With("interface", r.Interface, "vhid", r.VHID),
 		m:       m,
 		rand:    r.Rand,
 		buf:     make([]byte, 0, wire.IPv6HeaderLen+wire.AdvertLen),

@@ -260,12 +260,13 @@ type Port struct {
 	vhid uint8
 
 	// mu orders delivery against Listen and Close: after Close returns,
-	// no handler runs.
+	// no handler runs. Send never takes it: the group sends while holding
+	// its own lock, which a delivery under mu waits for.
 	mu        sync.Mutex
 	raw       transport.Handler
 	parsed    func(*wire.Packet)
 	listening bool
-	closed    bool
+	closed    atomic.Bool
 
 	carrierFn func(bool) // under l.mu
 }
@@ -282,10 +283,7 @@ func (p *Port) VHID() uint8 { return p.vhid }
 
 // Send sends pkt through the link's transport.
 func (p *Port) Send(pkt []byte) error {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.closed.Load() {
 		return transport.ErrClosed
 	}
 	return p.l.tr.Send(pkt)
@@ -311,7 +309,7 @@ func (p *Port) listen(raw transport.Handler, parsed func(*wire.Packet)) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
-	case p.closed:
+	case p.closed.Load():
 		return transport.ErrClosed
 	case p.listening:
 		return transport.ErrAlreadyListening
@@ -327,7 +325,7 @@ func (p *Port) deliver(pkt *wire.Packet, b []byte) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
-	case p.closed || !p.listening:
+	case p.closed.Load() || !p.listening:
 		return false
 	case p.parsed != nil:
 		p.parsed(pkt)
@@ -356,11 +354,11 @@ func (p *Port) NotifyCarrier(fn func(up bool)) {
 // open for the other ports. Close is idempotent.
 func (p *Port) Close() error {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		return nil
 	}
-	p.closed = true
+	p.closed.Store(true)
 	p.mu.Unlock()
 	l := p.l
 	l.mu.Lock()

@@ -1,8 +1,11 @@
 package link_test
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -364,4 +367,89 @@ func ExampleLink() {
 	sim.RunFor(4 * time.Second)
 	fmt.Println(l.Stats().Received, "packets read: the groups send, nobody else does")
 	// Output: 0 packets read: the groups send, nobody else does
+}
+
+// loopback is a transport that delivers every packet sent back to its
+// handler from a goroutine of its own, as a real socket's reader does.
+type loopback struct {
+	mu sync.Mutex
+	h  transport.Handler
+	ch chan []byte
+}
+
+func (l *loopback) Send(b []byte) error {
+	select {
+	case l.ch <- slices.Clone(b):
+	default: // a full queue drops, as a socket buffer would
+	}
+	// A slow send, as a syscall can be: the reader gets the packet and
+	// enters its delivery before the sender's next send.
+	time.Sleep(time.Millisecond)
+	return nil
+}
+
+func (l *loopback) Listen(h transport.Handler) error {
+	l.mu.Lock()
+	l.h = h
+	l.mu.Unlock()
+	go func() {
+		for b := range l.ch {
+			// Our own adverts, seen from another source: the group
+			// hears a worse master on every one.
+			if b[0]>>4 == 4 {
+				copy(b[12:16], []byte{198, 51, 100, 250})
+				b[10], b[11] = 0, 0
+				binary.BigEndian.PutUint16(b[10:], wire.Checksum(b[:20]))
+			} else {
+				b[23] ^= 0xff
+			}
+			h(b)
+		}
+	}()
+	return nil
+}
+
+func (l *loopback) Close() error { return nil }
+
+// A group sends from its timer while the link's reader delivers to it:
+// with real goroutines neither may wait for the other (a port that took
+// its delivery lock in Send deadlocked here).
+func TestSendWhileReceiving(t *testing.T) {
+	tr := &loopback{ch: make(chan []byte, 64)}
+	l, err := link.New(link.Config{Interface: "eth0", Transport: tr})
+	require.NoError(t, err)
+	p, err := l.Port(5)
+	require.NoError(t, err)
+	// Dual-stack: two sends per advert, so the reader can take a packet
+	// between them.
+	g, err := carp.New(carp.Config{VHID: 5, VIPs: []netip.Addr{vip(5), netip.MustParseAddr("2001:db8::5")}, Password: password,
+		Source: netip.MustParseAddr("198.51.100.201"), Source6: netip.MustParseAddr("fe80::1"),
+		SubSecond: true, AdvSkew: 1, DeadRatio: 1, Transport: p})
+	require.NoError(t, err)
+	require.NoError(t, g.Start())
+	// An advert every 1/256 s: hundreds of sends race hundreds of
+	// deliveries. A deadlock blocks Stats too, so wait from a goroutine.
+	heard := make(chan struct{})
+	go func() {
+		for g.Stats().AdvertsReceived < 200 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		close(heard)
+	}()
+	select {
+	case <-heard:
+	case <-time.After(10 * time.Second): // correctness bound, not a timing claim
+		t.Fatal("the group stopped: sender and reader wait for each other")
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = g.Close()
+		_ = l.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close deadlocked")
+	}
 }

@@ -173,7 +173,7 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 			case SigStatus:
 				d.logStatus()
 			case SigHandOver:
-				d.log.Info("handing over: every MASTER bows out")
+				d.log.Info("handing over: bowing out")
 				for _, g := range d.order {
 					_ = g.g.BowOut()
 				}

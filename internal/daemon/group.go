@@ -62,7 +62,7 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 		tr = ignoreCarrier{port}
 	}
 	cc.Transport = tr
-	cc.Logger = g.log
+	cc.Logger = d.log.With("group", gc.Name) // carp adds interface and vhid
 	cc.Announcer = l.annc
 	cc.OnMaster = func(t carp.Transition) { g.transition(t, true) }
 	cc.OnBackup = func(t carp.Transition) { g.transition(t, false) }

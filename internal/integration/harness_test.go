@@ -398,6 +398,9 @@ func (n *node) lastEvent(t *testing.T) string {
 // as the slog message, counters after it).
 var statusLine = regexp.MustCompile(`msg="(INIT|BACKUP|MASTER) on (\S+) id (\d+)"(.*)`)
 
+// linkLine matches the line SIGUSR1 logs for each interface's link.
+var linkLine = regexp.MustCompile(`msg="link (\S+)"(.*)`)
+
 // keyValue matches one slog key=value pair.
 var keyValue = regexp.MustCompile(`([\w.]+)=("[^"]*"|\S+)`)
 
@@ -424,15 +427,29 @@ func (n *node) status(t *testing.T) status {
 	t.Helper()
 	require.Equal(t, kindCarpd, n.kind)
 	before := len(statusLine.FindAllString(n.p.out.String(), -1))
+	beforeLink := len(linkLine.FindAllString(n.p.out.String(), -1))
 	n.p.signal(t, syscall.SIGUSR1)
 	deadline := time.Now().Add(convergeTimeout)
 	for {
-		all := statusLine.FindAllStringSubmatch(n.p.out.String(), -1)
-		if len(all) > before {
+		out := n.p.out.String()
+		all := statusLine.FindAllStringSubmatch(out, -1)
+		links := linkLine.FindAllStringSubmatch(out, -1)
+		if len(all) > before && len(links) > beforeLink {
 			m := all[before]
 			s := status{State: m[1], Interface: m[2], VHID: m[3], Values: map[string]string{}}
 			for _, kv := range keyValue.FindAllStringSubmatch(m[4], -1) {
 				s.Values[kv[1]] = strings.Trim(kv[2], `"`)
+			}
+			// What the interface's link dropped before any group saw
+			// it (own packets, bad TTL, version, vhid) is the group's
+			// here: each test node runs one group on its link.
+			for _, kv := range keyValue.FindAllStringSubmatch(links[beforeLink][2], -1) {
+				if strings.HasPrefix(kv[1], "dropped.") {
+					a, _ := strconv.ParseUint(s.Values[kv[1]], 10, 64)
+					b, err := strconv.ParseUint(kv[2], 10, 64)
+					require.NoError(t, err, "%s=%s", kv[1], kv[2])
+					s.Values[kv[1]] = strconv.FormatUint(a+b, 10)
+				}
 			}
 			return s
 		}
