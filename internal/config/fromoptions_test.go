@@ -10,6 +10,7 @@ import (
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/config"
+	"github.com/gocarp/gocarp/wire"
 )
 
 func TestFromOptions(t *testing.T) {
@@ -25,7 +26,7 @@ func TestFromOptions(t *testing.T) {
 			Source:        netip.MustParseAddr("198.51.100.1"),
 			AdvBase:       carp.DefaultAdvBase,
 			DeadRatio:     carp.DefaultDeadRatio,
-			Mcast:         carp.IPv4Group,
+			Mcast:         wire.IPv4Group,
 			TieBreak:      carp.TieBreakUcarp,
 			SourceMAC:     "real",
 			ScriptTimeout: cli.DefaultScriptTimeout,

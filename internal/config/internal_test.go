@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocarp/gocarp/carp"
+	"github.com/gocarp/gocarp/wire"
 )
 
 // everyKey sets every key of a group to a value that is not its default,
@@ -136,7 +137,7 @@ func TestReference(t *testing.T) {
 		Preempt:       true,
 		ManageVIPs:    true,
 		Peers:         peers,
-		Mcast:         carp.IPv4Group,
+		Mcast:         wire.IPv4Group,
 		TieBreak:      carp.TieBreakUcarp,
 		Demotion:      carp.DemoteSkew,
 		SourceMAC:     "real",
@@ -154,7 +155,7 @@ func TestReference(t *testing.T) {
 		AdvBase:       1,
 		DeadRatio:     3,
 		ManageVIPs:    true,
-		Mcast:         carp.IPv4Group,
+		Mcast:         wire.IPv4Group,
 		SourceMAC:     "real",
 		ScriptTimeout: 10 * time.Second,
 		Line:          118,

@@ -35,9 +35,9 @@ type ifaceLink struct {
 	vips *netif.VIPManager
 	// owner maps each VIP of the interface to its group.
 	owner map[netip.Addr]*group
-	// usable holds the addresses last seen usable (not in DAD), for the
-	// announcement a VIP gets when it becomes usable; WatchAddrs' goroutine
-	// owns it.
+	// usable holds the addresses last seen, true for those usable (not in
+	// duplicate address detection), for the announcement a VIP gets when
+	// it becomes usable; WatchAddrs' goroutine owns it.
 	usable map[netip.Addr]bool
 }
 
@@ -127,7 +127,7 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 		l.annc.Router = fwd
 	}
 	if manage {
-		l.vips, err = netif.NewVIPManager(netif.VIPConfig{Interface: name, Logger: l.log})
+		l.vips, err = netif.NewVIPManager(netif.VIPConfig{Interface: name, Logger: log}) // it adds interface=
 		if err != nil {
 			l.close()
 			return nil, configError("interface %s: %w", name, err)
@@ -211,21 +211,23 @@ func (l *ifaceLink) addrsChanged(list []netif.Addr) {
 	usable := make(map[netip.Addr]bool, len(list))
 	for _, a := range list {
 		addrs = append(addrs, a.Prefix.Addr())
-		if a.Usable {
-			usable[a.Prefix.Addr()] = true
-		}
+		usable[a.Prefix.Addr()] = a.Usable
 	}
 	l.link.SetAddrs(addrs)
 	if l.usable != nil {
-		for a := range usable {
+		for a, ok := range usable {
 			g := l.owner[a]
-			if l.usable[a] || g == nil || !a.Is6() || g.g.State() != carp.StateMaster {
+			if !ok || l.usable[a] || g == nil || !a.Is6() || g.g.State() != carp.StateMaster {
 				continue
 			}
 			if err := l.annc.Announce([]netip.Addr{a}); err != nil {
 				g.log.Warn("announcing a VIP that became usable", "vip", a, "err", err)
+				continue
+			}
+			if _, wasThere := l.usable[a]; wasThere {
+				g.log.Info("announced a VIP that left duplicate address detection", "vip", a)
 			} else {
-				g.log.Info("announced a VIP that became usable", "vip", a)
+				g.log.Debug("announced a VIP that appeared", "vip", a)
 			}
 		}
 	}

@@ -201,8 +201,9 @@ func testDualStack(t *testing.T, manage, nodad bool) {
 	// A dies (SIGKILL and the cable); B takes over both VIPs.
 	pa.signal(t, syscall.SIGKILL)
 	pa.waitExit(t)
-	killed := time.Now()
 	require.NoError(t, a.SetPortUp(false))
+	// From here on A cannot answer (it still holds the VIPs: SIGKILL).
+	killed := time.Now()
 	waitFor(t, "the client reaches both VIPs at B", reaches(b))
 	bound := 3*time.Second + 100*time.Second/256
 	r4, _ := p4.firstReplyAfter(killed)
@@ -213,6 +214,6 @@ func testDualStack(t *testing.T, manage, nodad bool) {
 		require.Less(t, r4.Sub(killed), bound+100*time.Millisecond+time.Second)
 		require.Less(t, r6.Sub(killed), bound+100*time.Millisecond+time.Second)
 	} else {
-		pb.waitOutput(t, regexp.MustCompile(`announced a VIP that became usable.*vip=2001:db8::100`))
+		pb.waitOutput(t, regexp.MustCompile(`announced a VIP that left duplicate address detection.*vip=2001:db8::100`))
 	}
 }
