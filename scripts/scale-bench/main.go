@@ -28,11 +28,12 @@
 //     none), and whether the VIPs were still all on a at the end.
 //
 // -profile FILE takes a CPU profile of carpd (both hosts) in its first
-// round: if the carpd binary honours $CARPD_CPUPROFILE (it writes a pprof
-// CPU profile there on exit) the script sets it, FILE for host a and
-// FILE.b for host b, and the profile covers carpd's whole run; otherwise it
-// runs perf record on both carpd processes over the window (FILE is then
-// perf.data: perf report -i FILE).
+// round. If the carpd binary honours $CARPD_CPUPROFILE (it then writes a
+// pprof CPU profile there when it exits), the script sets it, FILE for host
+// a and FILE.b for host b, and the profiles cover carpd's whole run (start,
+// warm-up, window). Otherwise it runs perf record -g on carpd's processes
+// for a window of its own after the measured one, so that perf's cost does
+// not show in the table; FILE is then a perf.data (perf report -i FILE).
 //
 // Everything (namespaces, processes, the temporary directory) is removed at
 // the end, on Ctrl-C and on failure; logs are kept only on failure.
@@ -92,7 +93,6 @@ type bench struct {
 	perf    string // perf binary, when profiling without the hook
 	labels  map[string]string
 	profile string // what the profile is, once taken
-	perfRun *perfRun
 }
 
 func run(ctx context.Context, args []string, w, stderr io.Writer) (err error) {
@@ -189,6 +189,14 @@ func run(ctx context.Context, args []string, w, stderr io.Writer) (err error) {
 
 // setupProfile picks how -profile is taken: carpd's own hook, or perf.
 func (b *bench) setupProfile() error {
+	abs, err := filepath.Abs(b.cfg.profile)
+	if err != nil {
+		return err
+	}
+	b.cfg.profile = abs
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return err
+	}
 	bin, err := os.ReadFile(b.cfg.carpd)
 	if err != nil {
 		return err
@@ -223,7 +231,8 @@ func (b *bench) header(args []string) string {
 		c.n, c.n, c.advbase, prioPref, skewOther, prioOther)
 	fmt.Fprintf(&s, "- each implementation on a fresh LAN of network namespaces; measured after all VIPs were on a (at most %s) + %s, over %s; %d round(s), in the order %s\n",
 		c.converge, c.warmup, c.window, c.rounds, strings.Join(c.impls, ", "))
-	fmt.Fprintf(&s, "- CPU: utime+stime (+ reaped children) of every process of both hosts, as %% of one core; RSS and PSS: sums over the same processes at the end of the window\n")
+	fmt.Fprintf(&s, "- CPU: utime+stime (+ reaped children) of every process of both hosts, as %% of one core (resolution %.3f %%); RSS and PSS: sums over the same processes at the end of the window\n",
+		cpuPercent(1, b.hz, c.window))
 	return s.String()
 }
 
@@ -313,16 +322,6 @@ func (b *bench) measure(ctx context.Context, impl string, round int) (r result, 
 		return r, err
 	}
 
-	if profiling && !b.hook {
-		perf, err := b.startPerf(ctx, nsA, nsB)
-		if perf != nil {
-			defer func() { _ = perf.wait(true) }()
-		}
-		if err != nil {
-			return r, err
-		}
-		b.perfRun = perf
-	}
 	before, err := sample([]string{nsA, nsB}, false)
 	if err != nil {
 		return r, err
@@ -350,12 +349,24 @@ func (b *bench) measure(ctx context.Context, impl string, round int) (r result, 
 	r.advA = float64(cA1-cA0) / elapsed.Seconds()
 	r.advB = float64(cB1-cB0) / elapsed.Seconds()
 
-	if perf := b.perfRun; perf != nil {
-		b.perfRun = nil
+	if profiling && !b.hook {
+		// A window of its own after the measured one: perf's sampling
+		// costs the processes it samples, and must not show in the table.
+		fmt.Fprintf(b.out, "round %d %-10s  profiling with perf over another %s\n", round, impl, b.cfg.window)
+		perf, err := b.startPerf(ctx, nsA, nsB)
+		if perf != nil {
+			defer func() { _ = perf.wait(true) }()
+		}
+		if err != nil {
+			return r, err
+		}
 		if err := perf.wait(false); err != nil {
+			if ctx.Err() != nil {
+				return r, ctx.Err()
+			}
 			return r, fmt.Errorf("perf record: %w (log: %s)", err, filepath.Join(b.dir, "perf.log"))
 		}
-		b.profile = fmt.Sprintf("CPU profile of both carpd processes over the window of round 1 (perf record -g): %s; read it with perf report -i %s", b.cfg.profile, b.cfg.profile)
+		b.profile = fmt.Sprintf("CPU profile of carpd on both hosts, round 1, over a %s window after the measured one (perf record -g): %s; read it with perf report -i %s", b.cfg.window, b.cfg.profile, b.cfg.profile)
 	}
 	if profiling && b.hook {
 		// carpd writes its profile as it exits.
@@ -393,10 +404,7 @@ func (b *bench) start(f *fleet, impl string, round int, lan *lab.LAN, profiling 
 			}
 			argv := []string{b.cfg.carpd, "-f", "none", "-c", conf}
 			if profiling && b.hook {
-				out, err := filepath.Abs(c.profile)
-				if err != nil {
-					return err
-				}
+				out := c.profile
 				if h.name == "b" {
 					out += ".b"
 				}
@@ -429,7 +437,7 @@ func (b *bench) start(f *fleet, impl string, round int, lan *lab.LAN, profiling 
 	return nil
 }
 
-// startPerf records both carpd processes over the window.
+// startPerf records every process of both hosts (carpd) for a window.
 func (b *bench) startPerf(ctx context.Context, nsA, nsB string) (*perfRun, error) {
 	var pids []string
 	for _, ns := range []string{nsA, nsB} {
@@ -445,7 +453,7 @@ func (b *bench) startPerf(ctx context.Context, nsA, nsB string) (*perfRun, error
 	if err != nil {
 		return nil, err
 	}
-	secs := strconv.FormatFloat((b.cfg.window + time.Second).Seconds(), 'f', 1, 64)
+	secs := strconv.FormatFloat(b.cfg.window.Seconds(), 'f', 1, 64)
 	cmd := exec.CommandContext(ctx, b.perf, "record", "-q", "-g", "-F", "499", "-o", b.cfg.profile, "-p", strings.Join(pids, ","), "--", "sleep", secs)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -453,9 +461,7 @@ func (b *bench) startPerf(ctx context.Context, nsA, nsB string) (*perfRun, error
 		logf.Close()
 		return nil, err
 	}
-	pr := &perfRun{cmd: cmd, log: logf}
-	// Let perf attach before the window opens.
-	return pr, lab.Sleep(ctx, 500*time.Millisecond)
+	return &perfRun{cmd: cmd, log: logf}, nil
 }
 
 // perfRun is a perf record running over the window.
