@@ -13,12 +13,18 @@ import (
 )
 
 // Announcer sends gratuitous ARP and unsolicited neighbour advertisements
-// on one interface, through an AF_PACKET socket that receives nothing. It is
-// safe for concurrent use.
+// on one interface, through an AF_PACKET socket that receives nothing. Its
+// methods are safe for concurrent use; its fields are read by every
+// Announce, so change them between calls, never during one.
 type Announcer struct {
-	// Router sets the Router flag in neighbour advertisements, for a VIP that
-	// routes (RFC 4861 §4.4). Set it before the first Announce.
+	// Router sets the Router flag in neighbour advertisements (RFC 4861
+	// §4.4): set it when the interface forwards IPv6, so that neighbours
+	// keep (or stop) using the VIP's owner as a router. Each Announce uses
+	// the value it finds.
 	Router bool
+	// Source is the IPv6 source of neighbour advertisements, typically the
+	// interface's link-local address. The zero Addr means each VIP itself.
+	Source netip.Addr
 
 	ifi *net.Interface
 	mac net.HardwareAddr
@@ -56,7 +62,8 @@ func NewAnnouncer(ifaceName string, mac net.HardwareAddr) (*Announcer, error) {
 func (a *Announcer) HardwareAddr() net.HardwareAddr { return a.mac }
 
 // Announce sends one gratuitous ARP per IPv4 VIP and one unsolicited
-// neighbour advertisement per IPv6 VIP, in the order given. A VIP that
+// neighbour advertisement per IPv6 VIP (with the Router flag and Source as
+// the fields are now), in the order given. A VIP that
 // fails does not stop the others; the errors are joined.
 func (a *Announcer) Announce(vips []netip.Addr) error {
 	a.mu.Lock()
@@ -75,7 +82,7 @@ func (a *Announcer) Announce(vips []netip.Addr) error {
 			frame, err = GratuitousARP(a.mac, vip)
 			dst = broadcast
 		} else {
-			frame, err = NeighborAdvertisement(a.mac, vip, a.Router)
+			frame, err = NeighborAdvertisement(a.mac, vip, a.Source, a.Router)
 			dst = allNodesMAC
 		}
 		if err == nil {

@@ -12,6 +12,9 @@ import (
 type Announcer struct {
 	// Router sets the Router flag in neighbour advertisements.
 	Router bool
+	// Source is the IPv6 source of neighbour advertisements; zero means
+	// each VIP itself.
+	Source netip.Addr
 }
 
 // NewAnnouncer returns ErrNotImplemented: AF_PACKET sockets are Linux only.

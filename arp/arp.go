@@ -8,6 +8,7 @@ import (
 	"net/netip"
 
 	mdarp "github.com/mdlayher/arp"
+	"github.com/mdlayher/ndp"
 )
 
 const (
@@ -27,12 +28,8 @@ const (
 	etherTypeARP  = 0x0806
 	etherTypeIPv6 = 0x86dd
 
-	protocolICMPv6            = 58
-	icmpv6NeighborAdvertise   = 136
-	optTargetLinkLayerAddress = 2
-	hopLimitND                = 255
-	naFlagRouter              = 0x80
-	naFlagOverride            = 0x20
+	protocolICMPv6 = 58
+	hopLimitND     = 255
 )
 
 var (
@@ -45,6 +42,9 @@ var (
 	// ErrBadMAC is returned for a hardware address that is not a 6-byte
 	// Ethernet address.
 	ErrBadMAC = errors.New("arp: not an Ethernet address")
+	// ErrBadSource is returned by NeighborAdvertisement for a source that
+	// is not an IPv6 unicast address.
+	ErrBadSource = errors.New("arp: source is not an IPv6 unicast address")
 	// ErrNotImplemented is returned by NewAnnouncer on operating systems
 	// other than Linux.
 	ErrNotImplemented = errors.New("arp: not implemented on this OS: AF_PACKET sockets are Linux only")
@@ -86,11 +86,15 @@ func GratuitousARP(mac net.HardwareAddr, vip netip.Addr) ([]byte, error) {
 
 // NeighborAdvertisement returns the Ethernet frame of an unsolicited IPv6
 // neighbour advertisement for vip (RFC 4861 §4.4, §7.2.6), as the BSDs send
-// on becoming master: to ff02::1 from vip itself (as Linux does for its own
-// addresses), hop limit 255, the Override flag set so that neighbours replace
-// a cached address, the Router flag if router, and the target link-layer
-// address option carrying mac.
-func NeighborAdvertisement(mac net.HardwareAddr, vip netip.Addr, router bool) ([]byte, error) {
+// on becoming master: to ff02::1 (33:33:00:00:00:01), hop limit 255, the
+// Override flag set so that neighbours replace a cached address, Solicited
+// clear, the Router flag if router, and the target link-layer address option
+// carrying mac, which is also the Ethernet source.
+//
+// src is the IPv6 source: an address of the sending interface, typically its
+// link-local one; the zero Addr means vip itself, as Linux sends its own
+// unsolicited advertisements. Zones are ignored.
+func NeighborAdvertisement(mac net.HardwareAddr, vip, src netip.Addr, router bool) ([]byte, error) {
 	if len(mac) != 6 {
 		return nil, fmt.Errorf("%w: %q", ErrBadMAC, mac)
 	}
@@ -98,56 +102,39 @@ func NeighborAdvertisement(mac net.HardwareAddr, vip netip.Addr, router bool) ([
 		return nil, fmt.Errorf("%w: %s", ErrNotIPv6, vip)
 	}
 	vip = vip.WithZone("")
-	b := make([]byte, 0, NeighborAdvertisementLen)
-	b = appendEthernet(b, allNodesMAC, mac, etherTypeIPv6)
-
-	ip := len(b)
-	b = append(b, 0x60, 0, 0, 0) // version 6, traffic class 0, flow label 0
-	b = binary.BigEndian.AppendUint16(b, naLen)
-	b = append(b, protocolICMPv6, hopLimitND)
-	b = append(b, vip.AsSlice()...)
-	b = append(b, allNodes.AsSlice()...)
-
-	icmp := len(b)
-	flags := byte(naFlagOverride)
-	if router {
-		flags |= naFlagRouter
+	if !src.IsValid() {
+		src = vip
 	}
-	b = append(b, icmpv6NeighborAdvertise, 0, 0, 0) // type, code, checksum
-	b = append(b, flags, 0, 0, 0)
-	b = append(b, vip.AsSlice()...)
-	b = append(b, optTargetLinkLayerAddress, 1) // length in units of 8 bytes
-	b = append(b, mac...)
-
-	binary.BigEndian.PutUint16(b[icmp+2:], icmpv6Checksum(b[ip+8:ip+24], b[ip+24:ip+40], b[icmp:]))
-	return b, nil
+	if !src.Is6() || src.Is4In6() || src.IsMulticast() || src.IsUnspecified() {
+		return nil, fmt.Errorf("%w: %s", ErrBadSource, src)
+	}
+	src = src.WithZone("")
+	// ndp marshals the ICMPv6 message and its checksum over the RFC 8200
+	// pseudo-header; only the Ethernet and IPv6 headers are ours.
+	msg, err := ndp.MarshalMessageChecksum(&ndp.NeighborAdvertisement{
+		Router:        router,
+		Override:      true,
+		TargetAddress: vip,
+		Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: mac}},
+	}, src, allNodes)
+	if err != nil {
+		return nil, fmt.Errorf("arp: %w", err)
+	}
+	b := make([]byte, 0, ethHeaderLen+ipv6HeaderLen+len(msg))
+	b = appendEthernet(b, allNodesMAC, mac, etherTypeIPv6)
+	b = append(b, 0x60, 0, 0, 0) // version 6, traffic class 0, flow label 0
+	b = binary.BigEndian.AppendUint16(b, uint16(len(msg)))
+	b = append(b, protocolICMPv6, hopLimitND)
+	b = append(b, src.AsSlice()...)
+	b = append(b, allNodes.AsSlice()...)
+	return append(b, msg...), nil
 }
 
+// appendEthernet appends an Ethernet header to b. transport/afpacket has its
+// twin: arp imports nothing of the module, and mdlayher/ethernet pads frames
+// to 60 bytes, which would break the gratuitous ARP's match with ucarp.
 func appendEthernet(b []byte, dst, src net.HardwareAddr, etherType uint16) []byte {
 	b = append(b, dst...)
 	b = append(b, src...)
 	return binary.BigEndian.AppendUint16(b, etherType)
-}
-
-// icmpv6Checksum is the RFC 1071 checksum of msg with the IPv6 pseudo-header
-// (RFC 8200 §8.1) in front; msg's checksum field must be zero.
-func icmpv6Checksum(src, dst, msg []byte) uint16 {
-	var sum uint32
-	add := func(b []byte) {
-		for i := 0; i+1 < len(b); i += 2 {
-			sum += uint32(binary.BigEndian.Uint16(b[i:]))
-		}
-		if len(b)%2 == 1 {
-			sum += uint32(b[len(b)-1]) << 8
-		}
-	}
-	add(src)
-	add(dst)
-	sum += uint32(len(msg)) // upper-layer length, 32 bits; fits in the low half here
-	sum += protocolICMPv6
-	add(msg)
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/mdlayher/ndp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocarp/gocarp/arp"
@@ -131,23 +132,57 @@ func TestNeighborAdvertisement(t *testing.T) {
 		name   string
 		mac    net.HardwareAddr
 		vip    netip.Addr
+		src    netip.Addr // zero: the VIP
 		router bool
+		want   string // the whole frame, when pinned
 	}{
-		{"global", mac("02:00:00:00:00:0a"), netip.MustParseAddr("2001:db8::100"), false},
-		{"router", mac("00:00:5e:00:01:2a"), netip.MustParseAddr("2001:db8:1::1"), true},
-		{"link-local with zone", mac("02:00:00:00:00:0b"), netip.MustParseAddr("fe80::1%eth0"), false},
+		{
+			// Pinned from the hand-built framer ndp replaced: the wire
+			// did not change.
+			name: "global", mac: mac("02:00:00:00:00:0a"), vip: netip.MustParseAddr("2001:db8::100"),
+			want: "33330000000102000000000a86dd" +
+				"6000000000203aff20010db8000000000000000000000100ff020000000000000000000000000001" +
+				"8800f723" + "20000000" + "20010db8000000000000000000000100" + "020102000000000a",
+		},
+		{
+			name: "router", mac: mac("00:00:5e:00:01:2a"), vip: netip.MustParseAddr("2001:db8:1::1"), router: true,
+			want: "33330000000100005e00012a86dd" +
+				"6000000000203aff20010db8000100000000000000000001ff020000000000000000000000000001" +
+				"88001bff" + "a0000000" + "20010db8000100000000000000000001" + "020100005e00012a",
+		},
+		{name: "link-local with zone", mac: mac("02:00:00:00:00:0b"), vip: netip.MustParseAddr("fe80::1%eth0")},
+		{name: "from link-local", mac: mac("02:00:00:00:00:0a"), vip: netip.MustParseAddr("2001:db8::100"), src: netip.MustParseAddr("fe80::200:ff:fe00:a")},
+		{name: "router from link-local with zone", mac: mac("02:00:00:00:00:0a"), vip: netip.MustParseAddr("2001:db8::100"), src: netip.MustParseAddr("fe80::200:ff:fe00:a%eth0"), router: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := arp.NeighborAdvertisement(tt.mac, tt.vip, tt.router)
+			b, err := arp.NeighborAdvertisement(tt.mac, tt.vip, tt.src, tt.router)
 			require.NoError(t, err)
 			require.Len(t, b, arp.NeighborAdvertisementLen)
+			if tt.want != "" {
+				require.Equal(t, unhex(tt.want), b)
+			}
+			src := tt.src.WithZone("")
+			if !src.IsValid() {
+				src = tt.vip.WithZone("")
+			}
 
 			// Checksum, computed here from the RFC 8200 pseudo-header: the
 			// sum over pseudo-header and message is all ones.
 			icmp := b[14+40:]
 			pseudo := append(append([]byte(nil), b[14+8:14+40]...), 0, 0, 0, byte(len(icmp)), 0, 0, 0, 58)
 			require.Equal(t, uint16(0xffff), onesSum(append(pseudo, icmp...)), "ICMPv6 checksum")
+
+			// ndp reads back what it was asked to write.
+			m, err := ndp.ParseMessage(icmp)
+			require.NoError(t, err)
+			require.Equal(t, &ndp.NeighborAdvertisement{
+				Router:        tt.router,
+				Solicited:     false,
+				Override:      true,
+				TargetAddress: tt.vip.WithZone(""),
+				Options:       []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: tt.mac}},
+			}, m)
 
 			// An independent decoder agrees on every field.
 			pkt := gopacket.NewPacket(b, layers.LayerTypeEthernet, gopacket.Default)
@@ -157,9 +192,10 @@ func TestNeighborAdvertisement(t *testing.T) {
 			require.Equal(t, tt.mac, eth.SrcMAC)
 			ip6 := pkt.Layer(layers.LayerTypeIPv6).(*layers.IPv6)
 			require.Equal(t, uint8(255), ip6.HopLimit)
+			require.Equal(t, uint8(0), ip6.TrafficClass)
 			require.Equal(t, layers.IPProtocolICMPv6, ip6.NextHeader)
 			require.Equal(t, uint16(32), ip6.Length)
-			require.Equal(t, tt.vip.WithZone("").AsSlice(), []byte(ip6.SrcIP))
+			require.Equal(t, src.AsSlice(), []byte(ip6.SrcIP))
 			require.Equal(t, netip.MustParseAddr("ff02::1").AsSlice(), []byte(ip6.DstIP))
 			ic := pkt.Layer(layers.LayerTypeICMPv6).(*layers.ICMPv6)
 			require.NoError(t, ic.SetNetworkLayerForChecksum(ip6))
@@ -184,16 +220,21 @@ func TestNeighborAdvertisementErrors(t *testing.T) {
 		name string
 		mac  net.HardwareAddr
 		vip  netip.Addr
+		src  netip.Addr
 		err  error
 	}{
-		{"IPv4 VIP", mac("02:00:00:00:00:0a"), netip.MustParseAddr("192.0.2.1"), arp.ErrNotIPv6},
-		{"IPv4-mapped VIP", mac("02:00:00:00:00:0a"), netip.MustParseAddr("::ffff:192.0.2.1"), arp.ErrNotIPv6},
-		{"no VIP", mac("02:00:00:00:00:0a"), netip.Addr{}, arp.ErrNotIPv6},
-		{"short MAC", net.HardwareAddr{2, 0, 0}, netip.MustParseAddr("2001:db8::1"), arp.ErrBadMAC},
+		{"IPv4 VIP", mac("02:00:00:00:00:0a"), netip.MustParseAddr("192.0.2.1"), netip.Addr{}, arp.ErrNotIPv6},
+		{"IPv4-mapped VIP", mac("02:00:00:00:00:0a"), netip.MustParseAddr("::ffff:192.0.2.1"), netip.Addr{}, arp.ErrNotIPv6},
+		{"no VIP", mac("02:00:00:00:00:0a"), netip.Addr{}, netip.Addr{}, arp.ErrNotIPv6},
+		{"short MAC", net.HardwareAddr{2, 0, 0}, netip.MustParseAddr("2001:db8::1"), netip.Addr{}, arp.ErrBadMAC},
+		{"IPv4 source", mac("02:00:00:00:00:0a"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("192.0.2.1"), arp.ErrBadSource},
+		{"IPv4-mapped source", mac("02:00:00:00:00:0a"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:192.0.2.1"), arp.ErrBadSource},
+		{"multicast source", mac("02:00:00:00:00:0a"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("ff02::1"), arp.ErrBadSource},
+		{"unspecified source", mac("02:00:00:00:00:0a"), netip.MustParseAddr("2001:db8::1"), netip.IPv6Unspecified(), arp.ErrBadSource},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := arp.NeighborAdvertisement(tt.mac, tt.vip, false)
+			_, err := arp.NeighborAdvertisement(tt.mac, tt.vip, tt.src, false)
 			require.ErrorIs(t, err, tt.err)
 		})
 	}

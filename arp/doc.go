@@ -7,7 +7,11 @@
 // both (MAC, VIP). Linux hosts update an existing entry for the VIP from it
 // (and create one only with arp_accept). The neighbour advertisement is the
 // BSDs': to ff02::1 with the Override flag (and the Router flag on request),
-// the VIP as target and source, and the target link-layer address option.
+// the VIP as target, the target link-layer address option, and as source the
+// address the caller names (the interface's link-local one) or else the VIP.
+// github.com/mdlayher/ndp marshals the ICMPv6 message and its checksum; the
+// Ethernet and IPv6 headers are built here, since the frame goes out of an
+// AF_PACKET socket with the announced MAC as its source.
 //
 // GratuitousARP and NeighborAdvertisement build the frames without any I/O;
 // an Announcer sends them on one interface through an AF_PACKET socket
@@ -20,7 +24,9 @@
 //		return err // os.ErrPermission without CAP_NET_RAW
 //	}
 //	defer ann.Close()
+//	ann.Source = linkLocal // optional: the NA's IPv6 source
 //	// on becoming master:
+//	ann.Router = forwarding // net.ipv6.conf.eth0.forwarding, read now
 //	if err := ann.Announce(vips); err != nil {
 //		log.Warn("announce", "err", err)
 //	}

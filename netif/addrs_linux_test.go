@@ -1,8 +1,12 @@
 package netif_test
 
 import (
+	"context"
 	"net/netip"
+	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,59 +34,135 @@ func TestInterfaceAddrsInNamespace(t *testing.T) {
 	})
 }
 
-func TestFirstUsableInterface(t *testing.T) {
-	tests := []struct {
-		name    string
-		setup   [][]string // ip commands run in the namespace
-		portUp  bool
-		want    string
-		wantErr error
-	}{
-		{"eth0", nil, true, "eth0", nil},
-		{"eth0 down: none", [][]string{{"ip", "link", "set", "eth0", "down"}}, true, "", netif.ErrNoUsableInterface},
-		{"eth0 down, other link up", [][]string{
-			{"ip", "link", "set", "eth0", "down"},
-			{"ip", "link", "add", "d0", "type", "veth", "peer", "name", "d0p"},
-			{"ip", "addr", "add", "192.0.2.1/24", "dev", "d0"},
-			{"ip", "link", "set", "d0p", "up"},
-			{"ip", "link", "set", "d0", "up"},
-		}, true, "d0", nil},
-		{"link without IPv4 skipped", [][]string{
-			{"ip", "link", "set", "eth0", "down"},
-			{"ip", "link", "add", "d0", "type", "veth", "peer", "name", "d0p"},
-			{"ip", "link", "set", "d0p", "up"},
-			{"ip", "link", "set", "d0", "up"},
-		}, true, "", netif.ErrNoUsableInterface},
-		{"eth0 without carrier: running link preferred", [][]string{
-			{"ip", "link", "add", "d0", "type", "veth", "peer", "name", "d0p"},
-			{"ip", "addr", "add", "192.0.2.1/24", "dev", "d0"},
-			{"ip", "link", "set", "d0p", "up"},
-			{"ip", "link", "set", "d0", "up"},
-		}, false, "d0", nil},
-		{"eth0 without carrier, nothing else", nil, false, "eth0", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, ns := newHost(t, "first")
-			for _, cmd := range tt.setup {
-				h.Exec(t, cmd...)
+// watchAddrs runs WatchAddrs on ifname in ns until the test ends and
+// returns the channel of reported lists.
+func watchAddrs(t *testing.T, ns *netif.Namespace, ifname string) <-chan []netif.Addr {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	lists := make(chan []netif.Addr, 64)
+	errc := make(chan error, 1)
+	var returned atomic.Bool
+	go func() {
+		errc <- netif.WatchAddrs(ctx, ifname, ns, func(l []netif.Addr) {
+			if returned.Load() {
+				t.Error("fn called after WatchAddrs returned")
 			}
-			if !tt.portUp {
-				require.NoError(t, h.SetPortUp(false))
-				require.Eventually(t, func() bool {
-					up, err := netif.LinkUp(h.Interface, ns)
-					return err == nil && !up
-				}, waitFor, tick)
+			select {
+			case lists <- l:
+			case <-ctx.Done(): // nobody reads any more
+			}
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-errc)
+		returned.Store(true)
+	})
+	return lists
+}
+
+// waitAddrs waits (generously) for a reported list that satisfies ok.
+func waitAddrs(t *testing.T, lists <-chan []netif.Addr, what string, ok func([]netif.Addr) bool) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case l := <-lists:
+			if ok(l) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no address list with %s reported", what)
+		}
+	}
+}
+
+// with returns a predicate: the list holds p, usable or not as given.
+func with(p netip.Prefix, usable bool) func([]netif.Addr) bool {
+	return func(l []netif.Addr) bool { return slices.Contains(l, netif.Addr{Prefix: p, Usable: usable}) }
+}
+
+func TestWatchAddrs(t *testing.T) {
+	h, ns := newHost(t, "watchaddrs")
+	ll, err := h.LinkLocal()
+	require.NoError(t, err)
+	lists := watchAddrs(t, ns, h.Interface)
+	waitAddrs(t, lists, "the initial addresses", func(l []netif.Addr) bool {
+		return with(h.Addr, true)(l) && with(netip.PrefixFrom(ll, 64), true)(l)
+	})
+
+	v4 := netip.MustParsePrefix("192.0.2.5/24")
+	require.NoError(t, h.AddrAdd(v4))
+	waitAddrs(t, lists, "an added IPv4 address", with(v4, true))
+
+	// netns turns DAD off on eth0; an up script's "ip addr add" gets it.
+	h.Exec(t, "sysctl", "-q", "-w", "net.ipv6.conf."+h.Interface+".accept_dad=1")
+	v6 := netip.MustParsePrefix("2001:db8::5/64")
+	h.Exec(t, "ip", "addr", "add", v6.String(), "dev", h.Interface)
+	waitAddrs(t, lists, "the IPv6 address tentative", with(v6, false))
+	waitAddrs(t, lists, "the IPv6 address usable after DAD", with(v6, true))
+
+	require.NoError(t, h.AddrDel(v4))
+	waitAddrs(t, lists, "the IPv4 address gone", func(l []netif.Addr) bool {
+		return !slices.ContainsFunc(l, func(a netif.Addr) bool { return a.Prefix == v4 })
+	})
+}
+
+func TestWatchAddrsDeletedInterface(t *testing.T) {
+	h, ns := newHost(t, "watchdel")
+	addLink(t, h, "vip0")
+	h.Exec(t, "ip", "addr", "add", "192.0.2.9/32", "dev", "vip0")
+	lists := watchAddrs(t, ns, "vip0")
+	waitAddrs(t, lists, "the address", with(netip.MustParsePrefix("192.0.2.9/32"), true))
+	h.Exec(t, "ip", "link", "del", "vip0")
+	waitAddrs(t, lists, "no address", func(l []netif.Addr) bool { return len(l) == 0 })
+}
+
+func TestWatchAddrsErrors(t *testing.T) {
+	err := netif.WatchAddrs(context.Background(), "", nil, func([]netif.Addr) { t.Error("fn called") })
+	require.ErrorIs(t, err, netif.ErrNoInterface)
+	err = netif.WatchAddrs(context.Background(), "gocarp-none0", nil, func([]netif.Addr) { t.Error("fn called") })
+	require.ErrorIs(t, err, netif.ErrInterfaceNotFound)
+}
+
+func TestForwarding(t *testing.T) {
+	h, ns := newHost(t, "fwd")
+	// Only in the namespace: a read in the wrong one would not find it.
+	addLink(t, h, "fwd0")
+	for _, ipv6 := range []bool{false, true} {
+		family := "ipv4"
+		if ipv6 {
+			family = "ipv6"
+		}
+		t.Run(family, func(t *testing.T) {
+			for _, on := range []bool{true, false, true} {
+				value := "0"
+				if on {
+					value = "1"
+				}
+				h.Exec(t, "sysctl", "-q", "-w", "net."+family+".conf.fwd0.forwarding="+value)
+				got, err := netif.Forwarding("fwd0", ns, ipv6)
+				require.NoError(t, err)
+				require.Equal(t, on, got)
+				got, err = netif.Forwarding(h.Interface, ns, ipv6)
+				require.NoError(t, err)
+				require.False(t, got, "per interface: eth0 does not forward")
 			}
 			h.Run(t, func() {
-				got, err := netif.FirstUsableInterface()
-				if tt.wantErr != nil {
-					require.ErrorIs(t, err, tt.wantErr)
-					return
-				}
+				// nil: the calling thread's namespace, which is h's here.
+				got, err := netif.Forwarding("fwd0", nil, ipv6)
 				require.NoError(t, err)
-				require.Equal(t, tt.want, got)
+				require.True(t, got)
 			})
 		})
+	}
+}
+
+func TestForwardingErrors(t *testing.T) {
+	_, err := netif.Forwarding("", nil, false)
+	require.ErrorIs(t, err, netif.ErrNoInterface)
+	for _, name := range []string{"gocarp-none0", "../all", ".."} {
+		_, err = netif.Forwarding(name, nil, false)
+		require.ErrorIs(t, err, netif.ErrInterfaceNotFound, name)
 	}
 }

@@ -58,11 +58,11 @@ func linkState(h *netlink.Handle, ifname string) (up bool, index int, err error)
 func WatchLink(ctx context.Context, ifname string, ns *Namespace, fn func(up bool)) error {
 	h := ns.handle()
 	// Subscribe before reading the state, so no change falls in between.
-	sub, err := subscribeLinks(ns)
-	if err != nil {
+	links := feed[netlink.LinkUpdate]{open: func() (subscription[netlink.LinkUpdate], error) { return subscribeLinks(ns) }}
+	if err := links.start(); err != nil {
 		return err
 	}
-	defer func() { sub.stop() }()
+	defer links.stop()
 	up, index, err := linkState(h, ifname)
 	if err != nil {
 		return err
@@ -74,6 +74,14 @@ func WatchLink(ctx context.Context, ifname string, ns *Namespace, fn func(up boo
 			fn(up)
 		}
 	}
+	check := func() {
+		now, idx, err := linkState(h, ifname)
+		if err != nil && !errors.Is(err, ErrInterfaceNotFound) {
+			return // cannot tell; keep the last state
+		}
+		index = idx
+		set(now)
+	}
 	poll := time.NewTicker(linkPollInterval)
 	defer poll.Stop()
 	for {
@@ -81,21 +89,12 @@ func WatchLink(ctx context.Context, ifname string, ns *Namespace, fn func(up boo
 		case <-ctx.Done():
 			return nil
 		case <-poll.C:
-			if sub.ch == nil {
-				sub.stop()
-				if s, err := subscribeLinks(ns); err == nil {
-					sub = s
-				}
-			}
-			now, idx, err := linkState(h, ifname)
-			if err != nil && !errors.Is(err, ErrInterfaceNotFound) {
-				continue // cannot tell; keep the last state
-			}
-			index = idx
-			set(now)
-		case u, ok := <-sub.ch:
+			links.retry()
+			check()
+		case u, ok := <-links.C():
 			if !ok {
-				sub.ch = nil // resubscribe at the next poll
+				links.lost()
+				check() // a flip may have been lost with it
 				continue
 			}
 			attrs := u.Attrs()
@@ -113,16 +112,4 @@ func WatchLink(ctx context.Context, ifname string, ns *Namespace, fn func(up boo
 			}
 		}
 	}
-}
-
-func subscribeLinks(ns *Namespace) (subscription[netlink.LinkUpdate], error) {
-	s := subscription[netlink.LinkUpdate]{ch: make(chan netlink.LinkUpdate, 64), done: make(chan struct{})}
-	err := netlink.LinkSubscribeWithOptions(s.ch, s.done, netlink.LinkSubscribeOptions{
-		Namespace: ns.nsHandle(),
-	})
-	if err != nil {
-		close(s.done)
-		return subscription[netlink.LinkUpdate]{}, fmt.Errorf("netif: subscribe to link notifications: %w", err)
-	}
-	return s, nil
 }

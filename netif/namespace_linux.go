@@ -4,6 +4,8 @@ package netif
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -12,8 +14,8 @@ import (
 // supported reports whether this OS has the netlink implementation.
 const supported = true
 
-// Namespace is an open network namespace that a VIPManager, WatchLink and
-// LinkUp work in instead of the caller's own. A nil *Namespace means the
+// Namespace is an open network namespace that a VIPManager, WatchLink,
+// WatchAddrs, LinkUp and Forwarding work in instead of the caller's own. A nil *Namespace means the
 // namespace of the calling thread (the process's, in a normal daemon).
 // Tests use it to drive interfaces inside a namespace without moving threads.
 type Namespace struct {
@@ -67,4 +69,31 @@ func (n *Namespace) nsHandle() *netns.NsHandle {
 		return nil
 	}
 	return &n.ns
+}
+
+// readFile reads a file as a thread in n sees it: /proc/sys/net shows the
+// network namespace of the thread that opens it. For a non-nil n it opens
+// the file from a goroutine locked to an OS thread moved into n, and never
+// unlocks it: the thread exits with the goroutine, so no other goroutine
+// ever runs in the wrong namespace.
+func (n *Namespace) readFile(path string) ([]byte, error) {
+	if n == nil {
+		return os.ReadFile(path)
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := netns.Set(n.ns); err != nil {
+			ch <- result{err: fmt.Errorf("netif: enter namespace %s: %w", n.name, err)}
+			return
+		}
+		b, err := os.ReadFile(path)
+		ch <- result{b, err}
+	}()
+	r := <-ch
+	return r.b, r.err
 }

@@ -11,68 +11,91 @@ import (
 )
 
 func TestNewVIPManagerValidation(t *testing.T) {
-	v4 := netip.MustParseAddr("192.0.2.100")
-	v6 := netip.MustParseAddr("2001:db8::100")
+	_, err := netif.NewVIPManager(netif.VIPConfig{})
+	require.ErrorIs(t, err, netif.ErrNoInterface)
+	_, err = netif.NewVIPManager(netif.VIPConfig{Interface: "eth0", ResyncInterval: -1})
+	require.Error(t, err)
+	m, err := netif.NewVIPManager(netif.VIPConfig{Interface: "eth0"})
+	if runtime.GOOS != "linux" {
+		require.ErrorIs(t, err, netif.ErrNotImplemented)
+		return
+	}
+	require.NoError(t, err)
+	require.NotNil(t, m)
+}
+
+// newManager returns a manager on eth0 that is never run: Add, SetMaster
+// and Remove need neither root nor Run.
+func newManager(t *testing.T) *netif.VIPManager {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("VIPManager is Linux only")
+	}
+	m, err := netif.NewVIPManager(netif.VIPConfig{Interface: "eth0"})
+	require.NoError(t, err)
+	return m
+}
+
+func TestVIPManagerAdd(t *testing.T) {
+	p := netip.MustParsePrefix
 	tests := []struct {
 		name    string
-		cfg     netif.VIPConfig
+		vips    []netip.Prefix
+		want    []netip.Prefix
 		wantErr error
+		errText string
 	}{
-		{"ok IPv4", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v4}}, nil},
-		{"ok both families and prefixes", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v4, v6}, PrefixLen4: 24, PrefixLen6: 64}, nil},
-		{"ok link-local with interface zone", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{netip.MustParseAddr("fe80::100%eth0")}}, nil},
-		{"no interface", netif.VIPConfig{VIPs: []netip.Addr{v4}}, netif.ErrNoInterface},
-		{"no VIPs", netif.VIPConfig{Interface: "eth0"}, netif.ErrNoVIPs},
-		{"zero address", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{{}}}, netif.ErrInvalidVIP},
-		{"unspecified", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{netip.IPv4Unspecified()}}, netif.ErrInvalidVIP},
-		{"multicast", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{netip.MustParseAddr("224.0.0.18")}}, netif.ErrInvalidVIP},
-		{"loopback", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{netip.IPv6Loopback()}}, netif.ErrInvalidVIP},
-		{"zone of another interface", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{netip.MustParseAddr("fe80::100%eth1")}}, netif.ErrInvalidVIP},
-		{"duplicate", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v4, v6, v4}}, netif.ErrDuplicateVIP},
-		{"duplicate through 4in6", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v4, netip.MustParseAddr("::ffff:192.0.2.100")}}, netif.ErrDuplicateVIP},
-		{"IPv4 prefix too long", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v4}, PrefixLen4: 33}, netif.ErrPrefixLen},
-		{"IPv4 prefix negative", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v4}, PrefixLen4: -1}, netif.ErrPrefixLen},
-		{"IPv6 prefix too long", netif.VIPConfig{Interface: "eth0", VIPs: []netip.Addr{v6}, PrefixLen6: 129}, netif.ErrPrefixLen},
+		{name: "both families, prefixes kept", vips: []netip.Prefix{p("192.0.2.100/24"), p("2001:db8::100/64")},
+			want: []netip.Prefix{p("192.0.2.100/24"), p("2001:db8::100/64")}},
+		{name: "normalised", vips: []netip.Prefix{p("::ffff:198.51.100.7/128")}, want: []netip.Prefix{p("198.51.100.7/32")}},
+		{name: "none", wantErr: netif.ErrNoVIPs},
+		{name: "invalid", vips: []netip.Prefix{p("224.0.0.18/32")}, wantErr: netif.ErrInvalidVIP, errText: "224.0.0.18"},
+		{name: "duplicate, other prefix length", vips: []netip.Prefix{p("192.0.2.100/24"), p("192.0.2.100/32")},
+			wantErr: netif.ErrDuplicateVIP, errText: "192.0.2.100"},
+		{name: "duplicate through 4in6", vips: []netip.Prefix{p("192.0.2.100/32"), p("::ffff:192.0.2.100/128")},
+			wantErr: netif.ErrDuplicateVIP, errText: "192.0.2.100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := netif.NewVIPManager(tt.cfg)
-			switch {
-			case tt.wantErr != nil:
+			m := newManager(t)
+			s, err := m.Add(tt.vips)
+			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
-				require.Nil(t, m)
-			case runtime.GOOS != "linux":
-				require.ErrorIs(t, err, netif.ErrNotImplemented)
-			default:
-				require.NoError(t, err)
-				require.NotNil(t, m)
+				require.Contains(t, err.Error(), tt.errText)
+				require.Nil(t, s)
+				return
 			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, s.VIPs())
 		})
 	}
 }
 
-func TestVIPManagerNormalisesAndNeverBlocks(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("VIPManager is Linux only")
-	}
-	m, err := netif.NewVIPManager(netif.VIPConfig{
-		Interface: "eth0",
-		VIPs: []netip.Addr{
-			netip.MustParseAddr("::ffff:198.51.100.7"),
-			netip.MustParseAddr("fe80::7%eth0"),
-		},
-	})
+func TestVIPManagerOneSetPerVIP(t *testing.T) {
+	m := newManager(t)
+	a, err := m.Add([]netip.Prefix{netip.MustParsePrefix("192.0.2.1/24")})
 	require.NoError(t, err)
-	require.Equal(t, []netip.Addr{
-		netip.MustParseAddr("198.51.100.7"),
-		netip.MustParseAddr("fe80::7"),
-	}, m.VIPs())
+	_, err = m.Add([]netip.Prefix{netip.MustParsePrefix("192.0.2.2/32"), netip.MustParsePrefix("192.0.2.1/32")})
+	require.ErrorIs(t, err, netif.ErrDuplicateVIP)
+	require.ErrorContains(t, err, "192.0.2.1 is already in another set on eth0")
+
+	// A failed Add claims nothing: 192.0.2.2 is free.
+	b, err := m.Add([]netip.Prefix{netip.MustParsePrefix("192.0.2.2/32")})
+	require.NoError(t, err)
+
+	// Removed, its address may go into another set.
+	a.Remove()
+	a.Remove()
+	a.SetMaster(true) // after Remove: nothing, and no panic
+	_, err = m.Add([]netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")})
+	require.NoError(t, err)
 
 	// Nothing runs the manager: SetMaster must still return every time.
 	for i := range 1000 {
-		m.SetMaster(i%2 == 0)
+		b.SetMaster(i%2 == 0)
 	}
 	require.Equal(t, netif.VIPStats{}, m.Stats(), "nothing touched without Run")
+	require.Equal(t, netif.VIPStats{}, b.Stats())
 }
 
 func TestInterfaceAddrsErrors(t *testing.T) {

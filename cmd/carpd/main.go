@@ -19,6 +19,7 @@ import (
 	"os"
 
 	"github.com/gocarp/gocarp/internal/cli"
+	"github.com/gocarp/gocarp/internal/config"
 	"github.com/gocarp/gocarp/internal/daemon"
 )
 
@@ -57,6 +58,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "carpd", version())
 		return 0
 	}
+	// The groups: from the file, or the ucarp command line as a config of
+	// one group. A bad file refuses to start, before anything is opened.
+	var cfg *config.Config
+	if o.ConfigFile != "" {
+		cfg, err = config.Load(o.ConfigFile)
+	} else {
+		cfg, err = config.FromOptions(o)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd: %v\n", err)
+		return cli.ExitConfig
+	}
 	if o.Daemonize && !daemonized() {
 		if err := daemonize(); err != nil {
 			fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
@@ -86,7 +99,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer remove()
 	}
-	d, err := daemon.New(o, log)
+	// Without -c, a shutdown is graceful only with -z, as in ucarp; a
+	// config file's groups always bow out and release their VIPs.
+	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log})
 	if err != nil {
 		log.Error(err.Error())
 		return exitCode(err)
@@ -97,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error(err.Error())
 		return exitCode(err)
 	}
-	if !o.Shutdown {
+	if !o.Shutdown && o.ConfigFile == "" {
 		diedBy = stopSignal()
 	}
 	return 0

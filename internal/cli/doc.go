@@ -12,10 +12,16 @@
 //   - an unknown option or a missing argument is an error (exit 1); ucarp prints
 //     its usage and exits 0;
 //   - an unknown -f facility is an error; ucarp logs it and carries on;
-//   - -a may be repeated and may be IPv6 (ucarp keeps only the last, IPv4 only);
+//   - -a may be repeated and may be IPv6 (ucarp keeps only the last, IPv4 only),
+//     and may be ADDR/LEN: the prefix --manage-vips adds (a bare -a is /32, /128);
 //   - the password may come from $CARPD_PASSWORD;
 //   - "Password too long" and "Interface name too long" are found at parse time,
-//     still with ucarp's exit status 2.
+//     still with ucarp's exit status 2;
+//   - -c/--config FILE runs the groups of a config file (package
+//     internal/config) instead: then only the options about the process
+//     (-B, -D, -f, -z, --pidfile) may be given, and any option describing a
+//     group is an error naming it (ErrConfigConflict). -z stays global: it
+//     is how the process leaves, for all its groups.
 //
 // A sketch of the caller (cmd/carpd):
 //

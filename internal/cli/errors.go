@@ -29,6 +29,7 @@ var (
 	ErrInterfaceTooLong = errors.New("interface name too long")
 	ErrZeroInterval     = errors.New("advbase and advskew are both zero")
 	ErrNoInterface      = errors.New("no suitable network interface")
+	ErrConfigConflict   = errors.New("option conflicts with -c/--config")
 )
 
 // Error is a command-line error. It names the flag at fault and carries the

@@ -23,6 +23,8 @@ func FuzzParse(f *testing.F) {
 		"-v\x001\x00-p\x00x\x00-a\x00fe80::1\x00--\x00-P",
 		"--d=x", "--p", "-Pv", "--vhid", "-h", "--version", "-k\x00255", "-b\x000\x00-k\x000",
 		"--source-mac=02:00:00:00:00:01\x00--tiebreak=bsd\x00--script-timeout=0\x00--pidfile=/x",
+		"-a\x00198.51.100.100/24\x00-a\x002001:db8::1/64\x00-v\x001\x00-p\x00x\x00-s\x0010.0.0.1",
+		"-c\x00carpd.toml\x00-Bz\x00-f\x00none", "--config=x\x00-v\x001",
 	} {
 		f.Add(s)
 	}
@@ -52,13 +54,21 @@ func FuzzParse(f *testing.F) {
 		if o.Help || o.Version {
 			return
 		}
+		if o.ConfigFile != "" {
+			require.Zero(t, o.VHID)
+			require.Empty(t, o.VIPs)
+			require.Empty(t, o.Password)
+			return
+		}
 		require.NotZero(t, o.VHID)
 		require.NotEmpty(t, o.Password)
 		require.LessOrEqual(t, len(o.Password), cli.MaxPasswordLen)
 		require.Contains(t, []string{"flag", "file", "env"}, o.PasswordSource)
 		require.NotEmpty(t, o.VIPs)
 		allV6 := true
+		require.Len(t, o.VIPPrefixes, len(o.VIPs))
 		for i, a := range o.VIPs {
+			require.Equal(t, a, o.VIPPrefixes[i].Addr())
 			require.True(t, a.IsValid())
 			require.False(t, a.IsUnspecified())
 			require.Empty(t, a.Zone())

@@ -12,7 +12,10 @@ type option struct {
 	short byte // 0: long form only
 	arg   bool // takes a required argument
 	ucarp bool // in ucarp's own table; see lookupLong for why it matters
-	id    byte // the short letter, or a private code for long-only options
+	// global marks an option about the process, not a group: the only
+	// kind -c/--config allows beside it.
+	global bool
+	id     byte // the short letter, or a private code for long-only options
 }
 
 // Private ids for the long-only options carpd adds.
@@ -38,27 +41,43 @@ var options = []option{
 	{long: "preempt", short: 'P', ucarp: true},
 	{long: "neutral", short: 'n', ucarp: true},
 	{long: "addr", short: 'a', arg: true, ucarp: true},
-	{long: "help", short: 'h', ucarp: true},
+	{long: "help", short: 'h', ucarp: true, global: true},
 	{long: "advbase", short: 'b', arg: true, ucarp: true},
 	{long: "advskew", short: 'k', arg: true, ucarp: true},
 	{long: "upscript", short: 'u', arg: true, ucarp: true},
 	{long: "downscript", short: 'd', arg: true, ucarp: true},
 	{long: "deadratio", short: 'r', arg: true, ucarp: true},
-	{long: "debug", short: 'D', ucarp: true},
-	{long: "shutdown", short: 'z', ucarp: true},
-	{long: "facility", short: 'f', arg: true, ucarp: true},
-	{long: "daemonize", short: 'B', ucarp: true},
+	{long: "debug", short: 'D', ucarp: true, global: true},
+	{long: "shutdown", short: 'z', ucarp: true, global: true},
+	{long: "facility", short: 'f', arg: true, ucarp: true, global: true},
+	{long: "daemonize", short: 'B', ucarp: true, global: true},
 	{long: "ignoreifstate", short: 'S', ucarp: true},
 	{long: "nomcast", short: 'M', ucarp: true},
 	{long: "passfile", short: 'o', arg: true, ucarp: true},
 	{long: "xparam", short: 'x', arg: true, ucarp: true},
 
-	{long: "pidfile", arg: true, id: idPIDFile},
+	{long: "pidfile", arg: true, id: idPIDFile, global: true},
 	{long: "tiebreak", arg: true, id: idTieBreak},
 	{long: "source-mac", arg: true, id: idSourceMAC},
 	{long: "script-timeout", arg: true, id: idScriptTimeout},
-	{long: "version", id: idVersion},
+	{long: "version", id: idVersion, global: true},
 	{long: "manage-vips", id: idManageVIPs},
+	{long: "config", short: 'c', arg: true, global: true},
+}
+
+// globalFlags lists the options allowed with -c/--config, for its error.
+func globalFlags() string {
+	var fs []string
+	for _, o := range options {
+		if o.global && o.id != 'c' && o.id != 'h' && o.id != idVersion {
+			f := "--" + o.long
+			if o.short != 0 {
+				f = "-" + string(o.short)
+			}
+			fs = append(fs, f)
+		}
+	}
+	return strings.Join(fs, ", ")
 }
 
 func init() {

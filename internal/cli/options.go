@@ -48,34 +48,39 @@ var DefaultMcast = wire.IPv4Group
 
 // Options is a parsed, validated ucarp-compatible command line.
 type Options struct {
-	Interface      string        // -i; "" = let the daemon choose (see DefaultInterface)
-	SrcIP          netip.Addr    // -s; IPv4; invalid (zero) only when every VIP is IPv6
-	VHID           uint8         // -v; 1..255
-	Password       []byte        // -p, -o or $CARPD_PASSWORD; 1..MaxPasswordLen bytes
-	PasswordSource string        // "flag", "file" or "env"
-	VIPs           []netip.Addr  // -a, in command-line order, without duplicates; at least one
-	Preempt        bool          // -P
-	Neutral        bool          // -n
-	Debug          bool          // -D
-	Shutdown       bool          // -z
-	Daemonize      bool          // -B
-	IgnoreIfState  bool          // -S
-	NoMcast        bool          // -M
-	AdvBase        uint8         // -b; default 1
-	AdvSkew        uint8         // -k; 0..255, not 255 with -b 255 (the bow-out advert)
-	DeadRatio      uint          // -r; 1..MaxDeadRatio, default 3
-	UpScript       string        // -u
-	DownScript     string        // -d
-	XParam         string        // -x
-	Mcast          netip.Addr    // -m/--mcast; IPv4, default 224.0.0.18
-	Facility       string        // -f; lower-case syslog facility name or "none"; default "daemon"
-	PIDFile        string        // --pidfile
-	ManageVIPs     bool          // --manage-vips: add the VIPs on the interface as MASTER, remove them otherwise
-	TieBreak       string        // --tiebreak: "ucarp" (default) or "bsd"
-	SourceMAC      string        // --source-mac: "real" (default), "ucarp", "bsd" or a lower-case unicast MAC
-	ScriptTimeout  time.Duration // --script-timeout; default 10s; 0 = no limit
-	Help           bool          // -h, or no arguments at all (as ucarp): print Usage, exit 0
-	Version        bool          // --version
+	Interface      string         // -i; "" = let the daemon choose (see DefaultInterface)
+	SrcIP          netip.Addr     // -s; IPv4; invalid (zero) only when every VIP is IPv6
+	VHID           uint8          // -v; 1..255
+	Password       []byte         // -p, -o or $CARPD_PASSWORD; 1..MaxPasswordLen bytes
+	PasswordSource string         // "flag", "file" or "env"
+	VIPs           []netip.Addr   // -a, in command-line order, without duplicates; at least one
+	VIPPrefixes    []netip.Prefix // -a as given, parallel to VIPs: ADDR/LEN, or /32 (/128) for a bare ADDR; what --manage-vips adds
+	Preempt        bool           // -P
+	Neutral        bool           // -n
+	Debug          bool           // -D
+	Shutdown       bool           // -z
+	Daemonize      bool           // -B
+	IgnoreIfState  bool           // -S
+	NoMcast        bool           // -M
+	AdvBase        uint8          // -b; default 1
+	AdvSkew        uint8          // -k; 0..255, not 255 with -b 255 (the bow-out advert)
+	DeadRatio      uint           // -r; 1..MaxDeadRatio, default 3
+	UpScript       string         // -u
+	DownScript     string         // -d
+	XParam         string         // -x
+	Mcast          netip.Addr     // -m/--mcast; IPv4, default 224.0.0.18
+	Facility       string         // -f; lower-case syslog facility name or "none"; default "daemon"
+	PIDFile        string         // --pidfile
+	ManageVIPs     bool           // --manage-vips: add the VIPs on the interface as MASTER, remove them otherwise
+	TieBreak       string         // --tiebreak: "ucarp" (default) or "bsd"
+	SourceMAC      string         // --source-mac: "real" (default), "ucarp", "bsd" or a lower-case unicast MAC
+	ScriptTimeout  time.Duration  // --script-timeout; default 10s; 0 = no limit
+	Help           bool           // -h, or no arguments at all (as ucarp): print Usage, exit 0
+	Version        bool           // --version
+	// ConfigFile is -c/--config: run the groups of that file instead of
+	// one from the command line. With it, only the global options (-B,
+	// -D, -f, -z, --pidfile) are set; every group field stays zero.
+	ConfigFile string
 	// Ignored holds operands (non-option words). ucarp ignores them silently, and
 	// Debian's ifupdown hook produces them when ucarp-xparam holds spaces; carpd
 	// should warn about them.
@@ -95,6 +100,9 @@ type parser struct {
 	o        Options
 	passSet  bool
 	mcastSet string
+	// groupFlag is the first option seen that describes a group, which
+	// -c/--config forbids.
+	groupFlag string
 }
 
 // Parse parses a ucarp command line (args without the program name). env looks up
@@ -133,6 +141,12 @@ func Parse(args []string, env func(string) string) (*Options, error) {
 		if err := p.apply(t); err != nil {
 			return nil, err
 		}
+		if !t.opt.global && p.groupFlag == "" {
+			p.groupFlag = t.flag
+		}
+	}
+	if p.o.ConfigFile != "" {
+		return p.finishConfig()
 	}
 	if err := p.finish(env); err != nil {
 		return nil, err
@@ -168,26 +182,26 @@ func (p *parser) apply(t token) error {
 	case 'p':
 		o.Password, o.PasswordSource, p.passSet = []byte(v), "flag", true
 	case 'o':
-		pw, err := readPassfile(t)
+		pw, err := ReadPasswordFile(v)
 		if err != nil {
-			return err
+			return &Error{Flag: t.flag, Code: ExitConfig, Err: err, msg: fmt.Sprintf("%s %s: %v", t.flag, v, err)}
 		}
 		o.Password, o.PasswordSource, p.passSet = pw, "file", true
 	case 'a':
-		a, err := netip.ParseAddr(v)
-		switch {
-		case err != nil:
-			return wrapError(t.flag, ExitConfig, ErrInvalidValue, err, "%s %q: invalid address", t.flag, v)
-		case a.Zone() != "":
-			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: a virtual address takes no zone", t.flag, v)
-		case a.Is4In6():
-			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: give an IPv4 virtual address in dotted form", t.flag, v)
-		case a.IsUnspecified() || a.IsMulticast():
-			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: not a usable virtual address", t.flag, v)
+		pfx, err := ParseVIP(v)
+		if err != nil {
+			return wrapError(t.flag, ExitConfig, ErrInvalidValue, err, "%s %q: %v", t.flag, v, err)
 		}
-		if !slices.Contains(o.VIPs, a) {
-			o.VIPs = append(o.VIPs, a)
+		a := pfx.Addr()
+		if i := slices.Index(o.VIPs, a); i >= 0 {
+			if o.VIPPrefixes[i] != pfx {
+				return newError(t.flag, ExitConfig, ErrInvalidValue,
+					"%s %q: %s is already given as %s", t.flag, v, a, o.VIPPrefixes[i])
+			}
+			break
 		}
+		o.VIPs = append(o.VIPs, a)
+		o.VIPPrefixes = append(o.VIPPrefixes, pfx)
 	case 'b':
 		n, err := parseNumber(t, 0, 255, "advbase must be between 0 and 255")
 		if err != nil {
@@ -245,18 +259,21 @@ func (p *parser) apply(t token) error {
 		}
 		o.PIDFile = v
 	case idTieBreak:
-		switch strings.ToLower(v) {
-		case "ucarp", "bsd":
-			o.TieBreak = strings.ToLower(v)
-		default:
-			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s %q: want ucarp or bsd", t.flag, v)
+		if _, err := ParseTieBreak(v); err != nil {
+			return wrapError(t.flag, ExitConfig, ErrInvalidValue, err, "%s %q: %v", t.flag, v, err)
 		}
+		o.TieBreak = strings.ToLower(v)
 	case idSourceMAC:
-		m, err := parseSourceMAC(t)
+		m, err := ParseSourceMAC(v)
 		if err != nil {
-			return err
+			return wrapError(t.flag, ExitConfig, ErrInvalidValue, err, "%s %q: %v", t.flag, v, err)
 		}
 		o.SourceMAC = m
+	case 'c':
+		if v == "" {
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)
+		}
+		o.ConfigFile = v
 	case idScriptTimeout:
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -319,6 +336,28 @@ func (p *parser) finish(env func(string) string) error {
 			"Interface name too long: -i %q has %d bytes, at most %d", o.Interface, len(o.Interface), maxIfNameLen)
 	}
 	return nil
+}
+
+// finishConfig checks a command line with -c/--config: the groups come from
+// the file, so no option describing one may be given.
+func (p *parser) finishConfig() (*Options, error) {
+	if p.groupFlag != "" {
+		return nil, newError(p.groupFlag, ExitConfig, ErrConfigConflict,
+			"%s cannot be given with -c/--config: the groups come from %s (only %s may be given with it)",
+			p.groupFlag, p.o.ConfigFile, globalFlags())
+	}
+	o := p.o
+	// Nothing of a group is set: the defaults Parse starts from belong to
+	// the file's groups, not to this command line.
+	return &Options{
+		Debug:      o.Debug,
+		Shutdown:   o.Shutdown,
+		Daemonize:  o.Daemonize,
+		Facility:   o.Facility,
+		PIDFile:    o.PIDFile,
+		ConfigFile: o.ConfigFile,
+		Ignored:    o.Ignored,
+	}, nil
 }
 
 func allIPv6(as []netip.Addr) bool {
@@ -407,36 +446,51 @@ func digitValue(c byte) uint64 {
 	return 255
 }
 
-// readPassfile returns the first line of the file, without its newline, as
-// ucarp does with fgets (so a trailing '\r' stays part of the password, and the
-// password ends at a NUL byte as strdup would end it).
-func readPassfile(t token) ([]byte, error) {
-	f, err := os.Open(t.value)
+// ReadPasswordFile reads a password as ucarp reads its -o file: the first
+// line, through a 512-byte fgets, without its '\n' (a trailing '\r' stays
+// part of the password) and up to a NUL byte (as strdup would end it). An
+// empty first line is an error. Nothing beyond the first line is read, so a
+// FIFO works. It does not check the length: carp.Config.Validate does.
+//
+// The error matches ErrPassfile and, for an open or read failure, the cause
+// (e.g. fs.ErrNotExist); its message does not repeat the path.
+func ReadPasswordFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, wrapError(t.flag, ExitConfig, ErrPassfile, err,
-			"%s %s: unable to open passfile for reading: %v", t.flag, t.value, unwrapPath(err))
+		return nil, &passfileError{cause: err, msg: fmt.Sprintf("unable to open passfile for reading: %v", unwrapPath(err))}
 	}
 	defer f.Close()
-	// ucarp reads one line with fgets into 512 bytes; nothing beyond the first
-	// line is read, so a FIFO or /dev/stdin works as there.
 	line, err := bufio.NewReaderSize(f, 512).ReadSlice('\n')
 	switch {
 	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull):
-		return nil, wrapError(t.flag, ExitConfig, ErrPassfile, err,
-			"%s %s: error reading passfile: %v", t.flag, t.value, unwrapPath(err))
+		return nil, &passfileError{cause: err, msg: fmt.Sprintf("error reading passfile: %v", unwrapPath(err))}
 	case len(line) == 0:
-		return nil, newError(t.flag, ExitConfig, ErrPassfile,
-			"%s %s: error reading passfile: unexpected end of file", t.flag, t.value)
+		return nil, &passfileError{msg: "error reading passfile: unexpected end of file"}
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	if i := bytes.IndexByte(line, 0); i >= 0 {
 		line = line[:i]
 	}
 	if len(line) == 0 {
-		return nil, newError(t.flag, ExitConfig, ErrPassfile,
-			"%s %s: the first line of the passfile is empty", t.flag, t.value)
+		return nil, &passfileError{msg: "the first line of the passfile is empty"}
 	}
 	return bytes.Clone(line), nil
+}
+
+// passfileError is what ReadPasswordFile returns: it matches ErrPassfile and
+// its cause.
+type passfileError struct {
+	cause error
+	msg   string
+}
+
+func (e *passfileError) Error() string { return e.msg }
+
+func (e *passfileError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrPassfile}
+	}
+	return []error{ErrPassfile, e.cause}
 }
 
 func unwrapPath(err error) error {
@@ -447,21 +501,71 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// parseSourceMAC accepts the three policies or one unicast Ethernet address.
-func parseSourceMAC(t token) (string, error) {
-	v := strings.ToLower(t.value)
+// ParseVIP parses a virtual address as -a and a config file's vips take it:
+// ADDR/LEN, or a bare ADDR meaning /32 (IPv4) or /128 (IPv6). The address is
+// kept as written (198.51.100.100/24 stays that, not the network); LEN is
+// the prefix added with it on the interface. Refused: a zone, an
+// IPv4-mapped IPv6 address, the unspecified address and multicast; what
+// else makes a VIP unusable is carp.Config.Validate's to say.
+func ParseVIP(s string) (netip.Prefix, error) {
+	var pfx netip.Prefix
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			if strings.Contains(s, "%") {
+				return netip.Prefix{}, errors.New("a virtual address takes no zone")
+			}
+			return netip.Prefix{}, errors.New("invalid address/prefix length")
+		}
+		pfx = p
+	} else {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, errors.New("invalid address")
+		}
+		if a.Zone() != "" {
+			return netip.Prefix{}, errors.New("a virtual address takes no zone")
+		}
+		pfx = netip.PrefixFrom(a, a.BitLen())
+	}
+	a := pfx.Addr()
+	switch {
+	case a.Is4In6():
+		return netip.Prefix{}, errors.New("give an IPv4 virtual address in dotted form")
+	case a.IsUnspecified() || a.IsMulticast():
+		return netip.Prefix{}, errors.New("not a usable virtual address")
+	}
+	return pfx, nil
+}
+
+// ParseTieBreak reads a --tiebreak value (a config file's tiebreak):
+// "ucarp" or "bsd", in any case.
+func ParseTieBreak(s string) (carp.TieBreak, error) {
+	switch strings.ToLower(s) {
+	case "ucarp":
+		return carp.TieBreakUcarp, nil
+	case "bsd":
+		return carp.TieBreakBSD, nil
+	}
+	return 0, errors.New("want ucarp or bsd")
+}
+
+// ParseSourceMAC checks a --source-mac value (a config file's source_mac):
+// one of the policies "real", "ucarp" and "bsd", or a non-zero unicast
+// Ethernet address. It returns the value lower-cased, a MAC in the
+// canonical 02:00:00:00:00:01 form.
+func ParseSourceMAC(s string) (string, error) {
+	v := strings.ToLower(s)
 	switch v {
 	case "real", "ucarp", "bsd":
 		return v, nil
 	}
 	hw, err := net.ParseMAC(v)
 	if err != nil || len(hw) != 6 {
-		return "", newError(t.flag, ExitConfig, ErrInvalidValue,
-			"%s %q: want real, ucarp, bsd or an Ethernet address like 02:00:00:00:00:01", t.flag, t.value)
+		return "", errors.New("want real, ucarp, bsd or an Ethernet address like 02:00:00:00:00:01")
 	}
 	if hw[0]&1 != 0 || bytes.Equal(hw, make([]byte, 6)) {
-		return "", newError(t.flag, ExitConfig, ErrInvalidValue,
-			"%s %q: a source MAC must be a non-zero unicast address", t.flag, t.value)
+		return "", errors.New("a source MAC must be a non-zero unicast address")
 	}
 	return hw.String(), nil
 }

@@ -48,6 +48,15 @@ func baseWant() cli.Options {
 	}
 }
 
+// hostPrefixes is what a bare -a gives: each VIP as a /32 or /128.
+func hostPrefixes(as []netip.Addr) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, a := range as {
+		ps = append(ps, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return ps
+}
+
 func noEnv(string) string { return "" }
 
 func writeFile(t *testing.T, content string) string {
@@ -72,6 +81,14 @@ func TestParseOptions(t *testing.T) {
 		return func(o *cli.Options) { o.Password, o.PasswordSource = []byte(p), from }
 	}
 	vips := func(ss ...string) mod { return func(o *cli.Options) { o.VIPs = addrs(ss...) } }
+	prefixes := func(ss ...string) mod {
+		return func(o *cli.Options) {
+			o.VIPPrefixes = nil
+			for _, s := range ss {
+				o.VIPPrefixes = append(o.VIPPrefixes, netip.MustParsePrefix(s))
+			}
+		}
+	}
 	advbase := func(v uint8) mod { return func(o *cli.Options) { o.AdvBase = v } }
 	advskew := func(v uint8) mod { return func(o *cli.Options) { o.AdvSkew = v } }
 	dead := func(v uint) mod { return func(o *cli.Options) { o.DeadRatio = v } }
@@ -148,6 +165,13 @@ func TestParseOptions(t *testing.T) {
 		{name: "-a repeated", args: with("-a", "10.0.0.101"), mods: []mod{vips("10.0.0.100", "10.0.0.101")}},
 		{name: "-a duplicate once", args: with("--addr=10.0.0.100"), mods: []mod{vips("10.0.0.100")}},
 		{name: "-a IPv6", args: with("-a", "2001:db8::1"), mods: []mod{vips("10.0.0.100", "2001:db8::1")}},
+		{name: "-a ADDR/LEN", args: with("-a", "198.51.100.100/24", "-a", "2001:db8::100/64"),
+			mods: []mod{vips("10.0.0.100", "198.51.100.100", "2001:db8::100"), prefixes("10.0.0.100/32", "198.51.100.100/24", "2001:db8::100/64")}},
+		{name: "-a ADDR/32 is a bare -a", args: with("-a", "10.0.0.100/32"), mods: []mod{vips("10.0.0.100")}},
+		{name: "-a ADDR/LEN keeps the host bits", args: []string{"-s", "10.0.0.1", "-v", "1", "-p", "pw", "--addr=10.0.0.100/8"},
+			mods: []mod{prefixes("10.0.0.100/8")}},
+		{name: "-a the same ADDR/LEN twice", args: with("-a", "10.0.0.101/24", "-a", "10.0.0.101/24"),
+			mods: []mod{vips("10.0.0.100", "10.0.0.101"), prefixes("10.0.0.100/32", "10.0.0.101/24")}},
 		{name: "--ad prefix is ambiguous, --addr works", args: with("--addr", "10.0.0.102"), mods: []mod{vips("10.0.0.100", "10.0.0.102")}},
 		{name: "IPv6 only, no -s", args: []string{"-v", "1", "-p", "pw", "-a", "2001:db8::1", "-a", "fe80::1"},
 			mods: []mod{vips("2001:db8::1", "fe80::1"), func(o *cli.Options) { o.SrcIP = netip.Addr{} }}},
@@ -234,6 +258,9 @@ func TestParseOptions(t *testing.T) {
 			want := baseWant()
 			for _, m := range tt.mods {
 				m(&want)
+			}
+			if want.VIPPrefixes == nil {
+				want.VIPPrefixes = hostPrefixes(want.VIPs)
 			}
 			require.Equal(t, want, *got)
 		})
@@ -339,6 +366,12 @@ func errCases(t *testing.T) []errCase {
 		{name: "addr IPv6 unspecified", args: with("-a", "::"), err: cli.ErrInvalidValue, flag: "-a", code: 1, ucarp: 1},
 		{name: "addr zone", args: with("-a", "fe80::1%eth0"), err: cli.ErrInvalidValue, flag: "-a", code: 1, msg: []string{"zone"}, ucarp: 1},
 		{name: "addr 4in6", args: with("--addr=::ffff:10.0.0.1"), err: cli.ErrInvalidValue, flag: "--addr", code: 1, ucarp: 1},
+		{name: "addr/len too long", args: with("-a", "10.0.0.1/33"), err: cli.ErrInvalidValue, flag: "-a", code: 1, msg: []string{"10.0.0.1/33", "prefix length"}, ucarp: -1},
+		{name: "addr/len not a number", args: with("-a", "10.0.0.1/x"), err: cli.ErrInvalidValue, flag: "-a", code: 1, ucarp: -1},
+		{name: "addr/len IPv6 zone", args: with("-a", "fe80::1%eth0/64"), err: cli.ErrInvalidValue, flag: "-a", code: 1, msg: []string{"zone"}, ucarp: -1},
+		{name: "addr/len multicast", args: with("-a", "224.0.0.1/24"), err: cli.ErrInvalidValue, flag: "-a", code: 1, ucarp: -1},
+		{name: "addr twice, different prefixes", args: with("-a", "10.0.0.100/24"), err: cli.ErrInvalidValue, flag: "-a", code: 1,
+			msg: []string{"10.0.0.100 is already given as 10.0.0.100/32"}, ucarp: -1},
 		{name: "addr multicast", args: with("-a", "224.0.0.1"), err: cli.ErrInvalidValue, flag: "-a", code: 1, ucarp: -1},
 
 		{name: "advbase 256", args: with("-b", "256"), err: cli.ErrOutOfRange, flag: "-b", code: 1, msg: []string{"advbase"}, ucarp: 1},
@@ -387,7 +420,84 @@ func errCases(t *testing.T) []errCase {
 		{name: "passfile empty line", args: with("-o", nlOnly), err: cli.ErrPassfile, flag: "-o", code: 1, msg: []string{nlOnly}, ucarp: 1},
 		{name: "passfile NUL first", args: with("-o", nulFirst), err: cli.ErrPassfile, flag: "-o", code: 1, ucarp: 1},
 		{name: "passfile is a directory", args: with("-o", t.TempDir()), err: cli.ErrPassfile, flag: "-o", code: 1, ucarp: 1},
+
+		// -c/--config is carpd's: ucarp has no such option, so these are not run against it.
+		{name: "-c with -v", args: []string{"-c", "x.toml", "-v", "1"}, err: cli.ErrConfigConflict, flag: "-v", code: 1,
+			msg: []string{"-v cannot be given with -c/--config", "x.toml", "-D, -z, -f, -B, --pidfile"}, ucarp: -1},
+		{name: "group option before --config", args: []string{"--vhid=1", "--config=x.toml"}, err: cli.ErrConfigConflict, flag: "--vhid", code: 1, ucarp: -1},
+		{name: "-c with a bundled group flag", args: []string{"-c", "x.toml", "-zP"}, err: cli.ErrConfigConflict, flag: "-P", code: 1, ucarp: -1},
+		{name: "-c with --manage-vips", args: []string{"-c", "x.toml", "--manage-vips"}, err: cli.ErrConfigConflict, flag: "--manage-vips", code: 1, ucarp: -1},
+		{name: "-c with -o", args: []string{"-o", "/nonexistent", "-c", "x.toml"}, err: cli.ErrPassfile, flag: "-o", code: 1, ucarp: -1},
+		{name: "-c with a full command line", args: with("-c", "x.toml"), err: cli.ErrConfigConflict, flag: "-s", code: 1, ucarp: -1},
+		{name: "-c empty", args: []string{"--config="}, err: cli.ErrInvalidValue, flag: "--config", code: 1, ucarp: -1},
+		{name: "-c without its argument", args: []string{"-c"}, err: cli.ErrMissingArgument, flag: "-c", code: 1, ucarp: -1},
 	}
+}
+
+func TestParseConfigFile(t *testing.T) {
+	envPass := func(k string) string {
+		if k == cli.PasswordEnv {
+			return "envpw"
+		}
+		return ""
+	}
+	tests := []struct {
+		name string
+		args []string
+		want cli.Options
+	}{
+		{name: "-c alone", args: []string{"-c", "/etc/carpd/carpd.toml"},
+			want: cli.Options{ConfigFile: "/etc/carpd/carpd.toml", Facility: "daemon"}},
+		{name: "--config= with every global option",
+			args: []string{"--config=carpd.toml", "-B", "-D", "-f", "local3", "-z", "--pidfile", "/run/carpd.pid"},
+			want: cli.Options{ConfigFile: "carpd.toml", Daemonize: true, Debug: true, Facility: "local3", Shutdown: true, PIDFile: "/run/carpd.pid"}},
+		{name: "--conf prefix, bundled globals", args: []string{"-Bz", "--conf", "c.toml"},
+			want: cli.Options{ConfigFile: "c.toml", Daemonize: true, Shutdown: true, Facility: "daemon"}},
+		{name: "operands are still returned", args: []string{"-c", "c.toml", "stray"},
+			want: cli.Options{ConfigFile: "c.toml", Facility: "daemon", Ignored: []string{"stray"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The environment's password belongs to a command-line group, not to the file's.
+			got, err := cli.Parse(tt.args, envPass)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, *got)
+		})
+	}
+}
+
+func TestReadPasswordFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		want    string
+		msg     string // the error's message when want is ""
+	}{
+		{name: "first line", content: "secret\nsecond\n", want: "secret"},
+		{name: "no newline", content: "secret", want: "secret"},
+		{name: "CR stays", content: "secret\r\n", want: "secret\r"},
+		{name: "NUL ends it", content: "ab\x00cd\n", want: "ab"},
+		{name: "a long line is cut at 512 bytes (too long for carp anyway)", content: strings.Repeat("x", 600) + "\n", want: strings.Repeat("x", 512)},
+		{name: "empty file", content: "", msg: "error reading passfile: unexpected end of file"},
+		{name: "empty first line", content: "\nsecret\n", msg: "the first line of the passfile is empty"},
+		{name: "NUL first", content: "\x00secret\n", msg: "the first line of the passfile is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := cli.ReadPasswordFile(writeFile(t, tt.content))
+			if tt.want == "" {
+				require.ErrorIs(t, err, cli.ErrPassfile)
+				require.EqualError(t, err, tt.msg)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, []byte(tt.want), got)
+		})
+	}
+	_, err := cli.ReadPasswordFile(filepath.Join(t.TempDir(), "nope"))
+	require.ErrorIs(t, err, cli.ErrPassfile)
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.EqualError(t, err, "unable to open passfile for reading: no such file or directory")
 }
 
 func TestParseErrors(t *testing.T) {
@@ -440,11 +550,12 @@ func TestUsageListsEveryOption(t *testing.T) {
 		"--deadratio", "-r ", "--debug", "-D", "--shutdown", "-z", "--daemonize", "-B",
 		"--ignoreifstate", "-S", "--nomcast", "-M", "--facility", "-f", "--xparam", "-x",
 		"--pidfile", "--tiebreak", "--source-mac", "--script-timeout", "--version", cli.PasswordEnv,
+		"--config", "-c ", "<ip>/<len>",
 	} {
 		require.Contains(t, u, s)
 	}
 	for _, line := range strings.Split(u, "\n") {
-		for _, ours := range []string{"--pidfile", "--tiebreak", "--source-mac", "--script-timeout", "--version"} {
+		for _, ours := range []string{"--pidfile", "--tiebreak", "--source-mac", "--script-timeout", "--version", "--config"} {
 			if strings.HasPrefix(line, ours) {
 				require.Contains(t, line, "[carpd]", "carpd-only option %s must be marked", ours)
 			}

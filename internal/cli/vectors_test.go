@@ -109,6 +109,7 @@ func TestRealUcarpCommandLines(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			tt.want.VIPPrefixes = hostPrefixes(tt.want.VIPs)
 			require.Equal(t, tt.want, *got)
 		})
 	}

@@ -1,11 +1,16 @@
-// Package daemon is carpd's engine: it turns a parsed ucarp command line
-// into a running carp.Group on a real interface, with ucarp's scripts,
-// signals and shutdown behaviour, and the additions ucarp lacks (native VIP
-// management, carrier watching without a 10 s sleep, a bow-out on planned
-// shutdown and on SIGUSR2).
+// Package daemon is carpd's engine: it runs every group of a validated
+// config (a config file, or the ucarp command line as a config of one
+// group) in one process. Each interface gets one link (one raw socket, one
+// announcer, one carrier watch, one VIP manager, its addresses followed),
+// and each group a carp.Group on a port of its interface's link, with
+// ucarp's scripts, native VIP management and a bow-out on planned shutdown.
+//
+// Groups are kept in a registry keyed by (interface, vhid); the signal
+// handlers, and later the control socket and the metrics, go through it.
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,13 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gocarp/gocarp/arp"
-	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/cli"
-	"github.com/gocarp/gocarp/internal/hooks"
-	"github.com/gocarp/gocarp/netif"
-	"github.com/gocarp/gocarp/transport/afpacket"
-	"github.com/gocarp/gocarp/wire"
+	"github.com/gocarp/gocarp/internal/config"
 )
 
 // ExitError carries the process exit status for an error: 1 for a bad
@@ -35,8 +35,18 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
+// Exit codes, as ucarp's.
+const (
+	ExitConfig = 1
+	ExitSetup  = 2
+)
+
 func setupError(format string, args ...any) error {
-	return &ExitError{Code: cli.ExitSetup, Err: fmt.Errorf(format, args...)}
+	return &ExitError{Code: ExitSetup, Err: fmt.Errorf(format, args...)}
+}
+
+func configError(format string, args ...any) error {
+	return &ExitError{Code: ExitConfig, Err: fmt.Errorf(format, args...)}
 }
 
 // Signal is what the daemon does on a process signal.
@@ -44,284 +54,274 @@ type Signal int
 
 // The signals the daemon acts on; main maps OS signals to them.
 const (
-	SigStatus   Signal = iota // SIGUSR1: log the state line
-	SigHandOver               // SIGUSR2: bow out as MASTER
+	SigStatus   Signal = iota // SIGUSR1: log the state line of every group
+	SigHandOver               // SIGUSR2: every MASTER bows out
 	SigStop                   // SIGTERM, SIGINT, SIGQUIT, SIGHUP
 )
 
-// Daemon is one carpd process's group and everything around it.
-type Daemon struct {
-	opts   *cli.Options
-	log    *slog.Logger
-	iface  string
-	group  *carp.Group
-	conn   *afpacket.Conn
-	annc   *arp.Announcer
-	hooks  *hooks.Runner
-	vips   *netif.VIPManager
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+// Options are the daemon-wide settings that are not a group's.
+type Options struct {
+	// Graceful makes a stop signal a planned shutdown: every MASTER bows
+	// out (so a backup takes over at once) and runs its down script, and
+	// managed VIPs are released. Otherwise the process leaves silently, as
+	// ucarp without -z does.
+	Graceful bool
+	// Logger receives everything; nil discards.
+	Logger *slog.Logger
 }
 
-// New sets the daemon up: it opens the interface and builds the group, but
-// sends nothing until Run.
-func New(o *cli.Options, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{opts: o, log: log, iface: o.Interface}
-	if d.iface == "" {
-		name, err := cli.DefaultInterface()
+// key identifies a group on the host.
+type key struct {
+	iface string
+	vhid  uint8
+}
+
+// Daemon is one carpd process: its links and its groups.
+type Daemon struct {
+	opts Options
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	links  map[string]*ifaceLink
+	groups map[key]*group
+	order  []*group // as in the config, for logs and status
+}
+
+// New sets everything up (sockets, links, groups) but sends nothing until
+// Run. A failure closes what was opened.
+func New(cfg *config.Config, opts Options) (*Daemon, error) {
+	d := &Daemon{opts: opts, log: opts.Logger, links: map[string]*ifaceLink{}, groups: map[key]*group{}}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Groups) == 0 {
+		return nil, configError("%s: no group to run", cfg.Path)
+	}
+	byIface := map[string][]*config.Group{}
+	var ifaces []string
+	for i := range cfg.Groups {
+		g := &cfg.Groups[i]
+		if g.Interface == "" {
+			// The ucarp command line without -i: ucarp's choice.
+			name, err := cli.DefaultInterface()
+			if err != nil {
+				return nil, configError("no interface given (-i) and none found: %w", err)
+			}
+			g.Interface, g.Name = name, fmt.Sprintf("%s-%d", name, g.VHID)
+		}
+		if _, ok := byIface[g.Interface]; !ok {
+			ifaces = append(ifaces, g.Interface)
+		}
+		byIface[g.Interface] = append(byIface[g.Interface], g)
+	}
+	for _, name := range ifaces {
+		l, err := openLink(name, byIface[name], d.log)
 		if err != nil {
-			return nil, &ExitError{Code: cli.ExitConfig, Err: fmt.Errorf("no interface given (-i) and none found: %w", err)}
+			d.closeLinks()
+			return nil, err
 		}
-		d.iface = name
+		d.links[name] = l
 	}
-	ifi, err := net.InterfaceByName(d.iface)
-	if err != nil {
-		return nil, setupError("interface %s: %w", d.iface, err)
-	}
-	var v4, v6 bool
-	for _, a := range o.VIPs {
-		if a.Is4() {
-			v4 = true
-		} else {
-			v6 = true
-		}
-	}
-	var source6 netip.Addr
-	if v6 {
-		_, ll, err := netif.InterfaceAddrs(d.iface)
+	for i := range cfg.Groups {
+		gc := &cfg.Groups[i]
+		g, err := newGroup(d, d.links[gc.Interface], gc)
 		if err != nil {
-			return nil, setupError("interface %s: %w", d.iface, err)
+			d.closeGroups()
+			d.closeLinks()
+			return nil, err
 		}
-		if len(ll) == 0 {
-			return nil, setupError("interface %s has no IPv6 link-local address, needed for IPv6 VIPs", d.iface)
-		}
-		source6 = ll[0]
-	}
-	srcMAC, err := sourceMAC(o.SourceMAC, o.VHID, ifi.HardwareAddr)
-	if err != nil {
-		return nil, &ExitError{Code: cli.ExitConfig, Err: err}
-	}
-	var groups []netip.Addr
-	if v4 {
-		groups = append(groups, o.Mcast)
-	}
-	if v6 {
-		groups = append(groups, wire.IPv6Group)
-	}
-	conn, err := afpacket.Listen(afpacket.Config{
-		Interface:   d.iface,
-		Groups:      groups,
-		SourceMAC:   srcMAC,
-		NoMulticast: o.NoMcast,
-	})
-	if err != nil {
-		return nil, setupError("opening %s: %w", d.iface, err)
-	}
-	d.conn = conn
-	annc, err := arp.NewAnnouncer(d.iface, nil)
-	if err != nil {
-		_ = conn.Close()
-		return nil, setupError("gratuitous ARP on %s: %w", d.iface, err)
-	}
-	d.annc = annc
-	d.hooks = hooks.New(log, o.ScriptTimeout)
-	if o.ManageVIPs {
-		d.vips, err = netif.NewVIPManager(netif.VIPConfig{Interface: d.iface, VIPs: o.VIPs, Logger: log})
-		if err != nil {
-			d.closeAll()
-			return nil, &ExitError{Code: cli.ExitConfig, Err: err}
-		}
-	}
-	tb := carp.TieBreakUcarp
-	if o.TieBreak == "bsd" {
-		tb = carp.TieBreakBSD
-	}
-	src := o.SrcIP
-	if !v4 {
-		src = netip.Addr{}
-	}
-	d.group, err = carp.New(carp.Config{
-		Interface: d.iface,
-		VHID:      o.VHID,
-		VIPs:      o.VIPs,
-		Password:  o.Password,
-		Source:    src,
-		Source6:   source6,
-		Group:     o.Mcast,
-		AdvBase:   o.AdvBase,
-		SubSecond: o.AdvBase == 0, // ucarp's -b 0 (with -k > 0, which cli checks)
-		AdvSkew:   o.AdvSkew,
-		DeadRatio: o.DeadRatio,
-		Preempt:   o.Preempt,
-		TieBreak:  tb,
-		Neutral:   o.Neutral,
-		Transport: conn,
-		Logger:    log,
-		Announcer: annc,
-		OnMaster:  func(t carp.Transition) { d.transition(t, true) },
-		OnBackup:  func(t carp.Transition) { d.transition(t, false) },
-	})
-	if err != nil {
-		d.closeAll()
-		return nil, &ExitError{Code: cli.ExitConfig, Err: err}
+		d.groups[key{gc.Interface, gc.VHID}] = g
+		d.order = append(d.order, g)
 	}
 	return d, nil
 }
 
-func sourceMAC(mode string, vhid uint8, real net.HardwareAddr) (net.HardwareAddr, error) {
-	switch mode {
-	case "", "real":
-		return real, nil
-	case "ucarp":
-		return afpacket.VirtualMAC(vhid, false), nil
-	case "bsd":
-		return afpacket.VirtualMAC(vhid, true), nil
-	}
-	mac, err := net.ParseMAC(mode)
-	if err != nil {
-		return nil, fmt.Errorf("--source-mac %q: %w", mode, err)
-	}
-	return mac, nil
-}
-
-// transition runs on the group's callback goroutine, in order; nothing in
-// it blocks: scripts are queued and VIP changes go to their own goroutine.
-func (d *Daemon) transition(t carp.Transition, master bool) {
-	// ucarp's wording; the state is the one entered, which is INIT (not
-	// BACKUP) after a carrier loss.
-	d.log.Info("switching to state: "+t.To.String(), "reason", t.Reason.String())
-	script := d.opts.DownScript
-	if master {
-		script = d.opts.UpScript
-	}
-	if d.vips != nil {
-		d.vips.SetMaster(master)
-	}
-	for _, vip := range d.opts.VIPs {
-		d.hooks.Enqueue(script, hooks.ScriptArgs(d.iface, vip, d.opts.XParam)...)
-	}
-}
-
-// Run runs the group until ctx ends or a stop signal arrives, then shuts
-// down as ucarp does: with -z a MASTER bows out (so a backup takes over at
-// once) and its down script runs; without -z the process leaves silently
-// and any VIP a script added stays, as with ucarp.
+// Run runs every group until ctx ends or a stop signal arrives, then shuts
+// down (gracefully with Options.Graceful).
 func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
-	d.cancel = cancel
 	defer cancel()
-	if d.vips != nil {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			if err := d.vips.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error("VIP manager", "err", err)
-			}
-		}()
+	var wg sync.WaitGroup
+	for _, l := range d.links {
+		l.run(ctx, &wg)
 	}
-	if err := d.group.Start(); err != nil {
-		d.closeAll()
-		return setupError("starting: %w", err)
-	}
-	d.log.Info("carpd started", "iface", d.iface, "vhid", d.opts.VHID, "vips", fmt.Sprint(d.opts.VIPs),
-		"advbase", d.opts.AdvBase, "advskew", d.opts.AdvSkew, "preempt", d.opts.Preempt)
-	if !d.opts.IgnoreIfState {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			err := netif.WatchLink(ctx, d.iface, nil, func(up bool) {
-				if up {
-					d.log.Info("carrier up", "iface", d.iface)
-				} else {
-					d.log.Warn("carrier lost", "iface", d.iface)
-				}
-				_ = d.group.SetLink(up)
-			})
-			if err != nil && ctx.Err() == nil {
-				d.log.Error("watching the link; carrier loss will go unnoticed", "err", err)
+	for i, g := range d.order {
+		if err := g.start(); err != nil {
+			for _, s := range d.order[:i] {
+				_ = s.g.Close()
 			}
-		}()
+			cancel()
+			wg.Wait()
+			d.closeGroups()
+			d.closeLinks()
+			return setupError("starting %s: %w", g.name, err)
+		}
+	}
+	if len(d.order) == 1 {
+		g := d.order[0]
+		d.log.Info("carpd started", "interface", g.cfg.Interface, "vhid", g.cfg.VHID, "vips", fmt.Sprint(g.addrs),
+			"advbase", g.cfg.AdvBase, "advskew", g.cfg.AdvSkew, "preempt", g.cfg.Preempt)
+	} else {
+		d.log.Info("carpd started", "groups", len(d.order), "interfaces", len(d.links))
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			return d.stop()
+			return d.stop(cancel, &wg)
 		case s := <-signals:
 			switch s {
 			case SigStatus:
 				d.logStatus()
 			case SigHandOver:
-				d.log.Info("handing over: bowing out")
-				_ = d.group.BowOut()
+				d.log.Info("handing over: every MASTER bows out")
+				for _, g := range d.order {
+					_ = g.g.BowOut()
+				}
 			case SigStop:
-				return d.stop()
+				return d.stop(cancel, &wg)
 			}
 		}
 	}
 }
 
-// logStatus logs ucarp's SIGUSR1 line, "MASTER on eth0 id 42", with the
-// group's counters as key=value pairs after it: the only window an operator
-// (or a test) has into a running carpd.
+// stop shuts every group down, in parallel: with many groups a serial
+// bow-out would leave the last ones waiting.
+func (d *Daemon) stop(cancel context.CancelFunc, wg *sync.WaitGroup) error {
+	var timeout time.Duration
+	for _, g := range d.order {
+		timeout = max(timeout, g.cfg.ScriptTimeout)
+	}
+	ctx, cancelStop := context.WithTimeout(context.Background(), 10*time.Second+timeout)
+	defer cancelStop()
+	errs := make([]error, len(d.order))
+	var sw sync.WaitGroup
+	for i, g := range d.order {
+		sw.Add(1)
+		go func() {
+			defer sw.Done()
+			errs[i] = g.stop(ctx, d.opts.Graceful)
+		}()
+	}
+	sw.Wait()
+	// The VIP managers release their addresses when their context ends,
+	// after the groups' last transitions.
+	cancel()
+	wg.Wait()
+	d.closeLinks()
+	d.log.Info("carpd stopped")
+	return errors.Join(errs...)
+}
+
+// Groups returns the names of the groups, in config order.
+func (d *Daemon) Groups() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]string, len(d.order))
+	for i, g := range d.order {
+		out[i] = g.name
+	}
+	return out
+}
+
+// logStatus logs ucarp's SIGUSR1 line for every group, "MASTER on eth0 id
+// 42", with the group's counters after it, and a line per link.
 func (d *Daemon) logStatus() {
-	st := d.group.Stats()
-	reasons := make([]string, 0, len(st.Dropped))
-	for r := range st.Dropped {
+	for _, g := range d.order {
+		g.logStatus()
+	}
+	names := make([]string, 0, len(d.links))
+	for n := range d.links {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		st := d.links[n].link.Stats()
+		d.log.Info("link "+n, "interface", n, "received", st.Received, "delivered", st.Delivered,
+			slog.Group("dropped", dropAttrs(st.Dropped)...))
+	}
+}
+
+func dropAttrs(m map[string]uint64) []any {
+	reasons := make([]string, 0, len(m))
+	for r := range m {
 		reasons = append(reasons, r)
 	}
 	slices.Sort(reasons)
-	dropped := make([]any, 0, len(reasons))
+	out := make([]any, 0, len(reasons))
 	for _, r := range reasons {
-		dropped = append(dropped, slog.Uint64(r, st.Dropped[r]))
+		out = append(out, slog.Uint64(r, m[r]))
 	}
-	master := "none"
-	if st.Master.IsValid() {
-		master = st.Master.String()
-	}
-	d.log.Info(fmt.Sprintf("%s on %s id %d", st.State, d.iface, d.opts.VHID),
-		"transitions", st.Transitions,
-		"master", master,
-		"adverts_sent", st.AdvertsSent,
-		"adverts_received", st.AdvertsReceived,
-		"send_errors", st.SendErrors,
-		"announcements", st.Announcements,
-		"announce_errors", st.AnnounceErrors,
-		"demote", st.Demote,
-		slog.Group("dropped", dropped...))
+	return out
 }
 
-// Group returns the running group, for status queries.
-func (d *Daemon) Group() *carp.Group { return d.group }
-
-// Interface returns the interface in use.
-func (d *Daemon) Interface() string { return d.iface }
-
-func (d *Daemon) stop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second+d.opts.ScriptTimeout)
-	defer cancel()
-	var err error
-	if d.opts.Shutdown {
-		err = d.group.Shutdown(ctx)
-	} else {
-		err = d.group.Close()
+func (d *Daemon) closeGroups() {
+	for _, g := range d.order {
+		_ = g.g.Close()
+		g.hooks.Close(context.Background()) //nolint:errcheck // nothing queued yet
 	}
-	if d.cancel != nil {
-		d.cancel()
-	}
-	d.wg.Wait()
-	if herr := d.hooks.Close(ctx); herr != nil && err == nil {
-		err = herr
-	}
-	d.closeAll()
-	d.log.Info("carpd stopped")
-	return err
 }
 
-func (d *Daemon) closeAll() {
-	if d.annc != nil {
-		_ = d.annc.Close()
+func (d *Daemon) closeLinks() {
+	for _, l := range d.links {
+		l.close()
 	}
-	if d.conn != nil {
-		_ = d.conn.Close()
+}
+
+// sourceFor picks a group's IPv4 advert source on an interface: the
+// configured one, or the interface's first IPv4 address in the subnet of a
+// VIP, or its first IPv4 address at all. VIPs are never a source.
+func sourceFor(configured netip.Addr, vips []netip.Prefix, addrs []netip.Prefix) (netip.Addr, error) {
+	if configured.IsValid() {
+		return configured, nil
 	}
+	isVIP := func(a netip.Addr) bool {
+		return slices.ContainsFunc(vips, func(p netip.Prefix) bool { return p.Addr() == a })
+	}
+	var cands []netip.Prefix
+	for _, p := range addrs {
+		if p.Addr().Is4() && !isVIP(p.Addr()) {
+			cands = append(cands, p)
+		}
+	}
+	if len(cands) == 0 {
+		return netip.Addr{}, errors.New("no IPv4 address to send adverts from (set source, or -s)")
+	}
+	for _, c := range cands {
+		for _, v := range vips {
+			if v.Addr().Is4() && c.Masked().Contains(v.Addr()) {
+				return c.Addr(), nil
+			}
+		}
+	}
+	return cands[0].Addr(), nil
+}
+
+// sortedAddrs returns the addresses of an interface by family and value.
+func interfaceAddrs(ifi *net.Interface) ([]netip.Prefix, error) {
+	list, err := ifi.Addrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, a := range list {
+		if n, ok := a.(*net.IPNet); ok {
+			ip, ok := netip.AddrFromSlice(n.IP)
+			if !ok {
+				continue
+			}
+			bits, _ := n.Mask.Size()
+			out = append(out, netip.PrefixFrom(ip.Unmap(), bits))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b netip.Prefix) int {
+		return cmp.Compare(boolInt(a.Addr().Is6()), boolInt(b.Addr().Is6()))
+	})
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -13,6 +13,19 @@
 // t.Cleanup, also when the test fails: processes started through Command are
 // killed first, then the namespaces are deleted.
 //
+// NewRoutedLANs builds two such LANs and a router namespace between them, for
+// peers on different subnets: the first LAN is 198.51.100.0/24 and
+// 2001:db8:1::/64, the second 203.0.113.0/24 and 2001:db8:2::/64, host i has
+// .(i+1) and ::(i+1) (Host.Addr, Host.Addr6) and default routes of both
+// families via the router, which has .254 and ::fe on each LAN (eth0 on the
+// first, eth1 on the second) and forwards both families. Routed.Router holds
+// the router as a Host of each LAN, so the usual methods work on either of
+// its interfaces. A packet between the LANs crosses one hop: its TTL or hop
+// limit arrives one lower.
+//
+//	r := netns.NewRoutedLANs(t, "peer", 1)
+//	a, b := r.LANs[0].Hosts[0], r.LANs[1].Hosts[0] // 198.51.100.1, 203.0.113.1
+//
 // The tests need root (and the ip command); Available skips them otherwise:
 //
 //	func TestTwoHosts(t *testing.T) {

@@ -37,7 +37,8 @@ const (
 	maxHosts = 250
 )
 
-// Subnet is the IPv4 prefix of every LAN: host i has address .(i+1).
+// Subnet is the IPv4 prefix of every LAN from NewLAN: host i has address
+// .(i+1).
 var Subnet = netip.MustParsePrefix("198.51.100.0/24")
 
 // Available skips t unless the process runs as root on Linux with the ip
@@ -62,9 +63,11 @@ type LAN struct {
 	// Hosts are the hosts, in the order of their addresses.
 	Hosts []*Host
 
-	mu     sync.Mutex
-	procs  []*exec.Cmd     // started through Host.Command, killed on cleanup
-	bridge *netlink.Handle // netlink socket inside Bridge
+	mu         sync.Mutex
+	procs      []*exec.Cmd     // started through Host.Command, killed on cleanup
+	bridge     *netlink.Handle // netlink socket inside Bridge
+	namespaces []string        // to delete, in creation order
+	routers    []*Host         // hosts of the LAN not listed in Hosts
 }
 
 // Host is one namespace on the LAN.
@@ -79,6 +82,9 @@ type Host struct {
 	MAC net.HardwareAddr
 	// Addr is the IPv4 address and prefix of Interface.
 	Addr netip.Prefix
+	// Addr6 is the global IPv6 address and prefix of Interface: set on the
+	// LANs of NewRoutedLANs, zero on a LAN from NewLAN.
+	Addr6 netip.Prefix
 	// Port is the name of the bridge-side veth in the bridge namespace.
 	Port string
 
@@ -91,6 +97,13 @@ type Host struct {
 // Call Available first. Everything is torn down in t.Cleanup.
 func NewLAN(t testing.TB, name string, n int) *LAN {
 	t.Helper()
+	return newLAN(t, name, n, Subnet, netip.Prefix{})
+}
+
+// newLAN builds a LAN of n hosts on subnet, host i at .(i+1); with a valid
+// subnet6 host i also gets ::(i+1) in it.
+func newLAN(t testing.TB, name string, n int, subnet, subnet6 netip.Prefix) *LAN {
+	t.Helper()
 	if n < 1 || n > maxHosts {
 		t.Fatalf("netns: %d hosts: want 1 to %d", n, maxHosts)
 	}
@@ -98,26 +111,9 @@ func NewLAN(t testing.TB, name string, n int) *LAN {
 	_, _ = rand.Read(suffix[:])
 	lan := &LAN{Name: "gc-" + name + "-" + hex.EncodeToString(suffix[:])}
 	lan.Bridge = lan.Name + "-br"
+	t.Cleanup(func() { lan.cleanup(t) })
 
-	var created []string // namespaces to delete, in creation order
-	t.Cleanup(func() { lan.cleanup(t, created) })
-
-	add := func(ns string) *netlink.Handle {
-		t.Helper()
-		run(t, "ip", "netns", "add", ns)
-		created = append(created, ns)
-		h, err := netns.GetFromName(ns)
-		if err != nil {
-			t.Fatalf("netns: open %s: %v", ns, err)
-		}
-		defer h.Close()
-		nl, err := netlink.NewHandleAt(h)
-		if err != nil {
-			t.Fatalf("netns: netlink in %s: %v", ns, err)
-		}
-		return nl
-	}
-	lan.bridge = add(lan.Bridge)
+	lan.bridge = lan.addNamespace(t, lan.Bridge)
 	// The switch itself stays silent: no IPv6 on its ports (no router or
 	// neighbour solicitations, no MLD), so hosts see only each other.
 	sysctl(t, lan.Bridge, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
@@ -136,29 +132,13 @@ func NewLAN(t testing.TB, name string, n int) *LAN {
 	ipn(t, lan.Bridge, "link", "set", BridgeInterface, "up")
 
 	for i := range n {
-		id := uint16(i + 1)
-		h := &Host{
-			Index:     i,
-			Namespace: fmt.Sprintf("%s-h%d", lan.Name, i),
-			Interface: Interface,
-			MAC:       net.HardwareAddr{0x02, 0, 0, 0, byte(id >> 8), byte(id)},
-			Addr:      netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 51, 100, byte(id)}), 24),
-			Port:      fmt.Sprintf("p%d", i),
-			lan:       lan,
-		}
-		h.handle = add(h.Namespace)
-		lan.Hosts = append(lan.Hosts, h)
-		// Created from inside the host namespace, so eth0 never exists,
-		// even for a moment, next to the machine's own interfaces.
-		ipn(t, h.Namespace, "link", "add", Interface, "address", h.MAC.String(),
-			"type", "veth", "peer", "name", h.Port, "netns", lan.Bridge)
-		ipn(t, lan.Bridge, "link", "set", h.Port, "master", BridgeInterface, "up")
-		// No duplicate address detection: the link-local address is usable
-		// as soon as the link is up, instead of after about a second.
-		sysctl(t, h.Namespace, "net.ipv6.conf."+Interface+".accept_dad=0")
-		ipn(t, h.Namespace, "addr", "add", h.Addr.String(), "dev", Interface)
-		ipn(t, h.Namespace, "link", "set", "lo", "up")
-		ipn(t, h.Namespace, "link", "set", Interface, "up")
+		ns := fmt.Sprintf("%s-h%d", lan.Name, i)
+		id := i + 1
+		mac := net.HardwareAddr{0x02, 0, 0, 0, byte(id >> 8), byte(id)}
+		h := lan.newHost(ns, lan.addNamespace(t, ns), Interface, fmt.Sprintf("p%d", i), id, mac, subnet, subnet6)
+		h.Index = i
+		lan.Hosts = append(lan.Hosts, h) // first, so that cleanup closes its handle
+		h.plug(t)
 	}
 	for _, h := range lan.Hosts {
 		if err := h.waitPort(true); err != nil {
@@ -166,6 +146,81 @@ func NewLAN(t testing.TB, name string, n int) *LAN {
 		}
 	}
 	return lan
+}
+
+// addNamespace creates namespace ns, to be deleted with the LAN, and
+// returns a netlink handle inside it.
+func (l *LAN) addNamespace(t testing.TB, ns string) *netlink.Handle {
+	t.Helper()
+	run(t, "ip", "netns", "add", ns)
+	l.namespaces = append(l.namespaces, ns)
+	return netlinkIn(t, ns)
+}
+
+// netlinkIn returns a netlink handle inside namespace ns.
+func netlinkIn(t testing.TB, ns string) *netlink.Handle {
+	t.Helper()
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatalf("netns: open %s: %v", ns, err)
+	}
+	defer h.Close()
+	nl, err := netlink.NewHandleAt(h)
+	if err != nil {
+		t.Fatalf("netns: netlink in %s: %v", ns, err)
+	}
+	return nl
+}
+
+// newHost describes namespace ns (handle is netlink inside it) as host
+// number id (1-based) of the LAN: interface ifname with address mac, whose
+// peer is port on the bridge, .id in subnet and, if subnet6 is valid, ::id in
+// subnet6. plug makes it so.
+func (l *LAN) newHost(ns string, handle *netlink.Handle, ifname, port string, id int, mac net.HardwareAddr, subnet, subnet6 netip.Prefix) *Host {
+	h := &Host{
+		Index:     -1,
+		Namespace: ns,
+		Interface: ifname,
+		MAC:       mac,
+		Addr:      hostPrefix(subnet, id),
+		Port:      port,
+		lan:       l,
+		handle:    handle,
+	}
+	if subnet6.IsValid() {
+		h.Addr6 = hostPrefix(subnet6, id)
+	}
+	return h
+}
+
+// plug creates the host's interface, a veth whose peer is plugged into the
+// bridge, and gives it its addresses. The caller waits for the port.
+func (h *Host) plug(t testing.TB) {
+	t.Helper()
+	ns, ifname, l := h.Namespace, h.Interface, h.lan
+	// Created from inside the host namespace, so the interface never
+	// exists, even for a moment, next to the machine's own interfaces.
+	ipn(t, ns, "link", "add", ifname, "address", h.MAC.String(),
+		"type", "veth", "peer", "name", h.Port, "netns", l.Bridge)
+	ipn(t, l.Bridge, "link", "set", h.Port, "master", BridgeInterface, "up")
+	// No duplicate address detection: the link-local address is usable
+	// as soon as the link is up, instead of after about a second.
+	sysctl(t, ns, "net.ipv6.conf."+ifname+".accept_dad=0")
+	ipn(t, ns, "addr", "add", h.Addr.String(), "dev", ifname)
+	if h.Addr6.IsValid() {
+		ipn(t, ns, "addr", "add", h.Addr6.String(), "dev", ifname, "nodad")
+	}
+	ipn(t, ns, "link", "set", "lo", "up")
+	ipn(t, ns, "link", "set", ifname, "up")
+}
+
+// hostPrefix returns address number id of p (the base address plus id),
+// with p's length.
+func hostPrefix(p netip.Prefix, id int) netip.Prefix {
+	b := p.Masked().Addr().AsSlice()
+	b[len(b)-1] += byte(id)
+	a, _ := netip.AddrFromSlice(b)
+	return netip.PrefixFrom(a, p.Bits())
 }
 
 // waitPort waits until both ends of the host's cable report the operational
@@ -205,7 +260,7 @@ func operUp(nl *netlink.Handle, name string) (bool, error) {
 // cleanup kills what runs inside the namespaces, then deletes them. Sockets
 // and processes pin a namespace (and its veths) even after ip netns del, so
 // they go first.
-func (l *LAN) cleanup(t testing.TB, namespaces []string) {
+func (l *LAN) cleanup(t testing.TB) {
 	l.mu.Lock()
 	procs := l.procs
 	l.procs = nil
@@ -213,7 +268,7 @@ func (l *LAN) cleanup(t testing.TB, namespaces []string) {
 	for _, cmd := range procs {
 		killAndReap(cmd)
 	}
-	for _, h := range l.Hosts {
+	for _, h := range append(l.Hosts, l.routers...) {
 		if h.handle != nil {
 			h.handle.Close()
 		}
@@ -221,10 +276,10 @@ func (l *LAN) cleanup(t testing.TB, namespaces []string) {
 	if l.bridge != nil {
 		l.bridge.Close()
 	}
-	for i := len(namespaces) - 1; i >= 0; i-- {
-		out, err := exec.Command("ip", "netns", "del", namespaces[i]).CombinedOutput()
+	for i := len(l.namespaces) - 1; i >= 0; i-- {
+		out, err := exec.Command("ip", "netns", "del", l.namespaces[i]).CombinedOutput()
 		if err != nil {
-			t.Errorf("netns: delete %s: %v: %s", namespaces[i], err, out)
+			t.Errorf("netns: delete %s: %v: %s", l.namespaces[i], err, out)
 		}
 	}
 }

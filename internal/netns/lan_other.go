@@ -47,11 +47,19 @@ type Host struct {
 	Interface string
 	MAC       net.HardwareAddr
 	Addr      netip.Prefix
+	Addr6     netip.Prefix
 	Port      string
 }
 
 // NewLAN skips t: network namespaces exist only on Linux.
 func NewLAN(t testing.TB, name string, n int) *LAN {
+	t.Helper()
+	t.Skip(SkipMessage + " (Linux only)")
+	return nil
+}
+
+// NewRoutedLANs skips t: network namespaces exist only on Linux.
+func NewRoutedLANs(t testing.TB, name string, n int) *Routed {
 	t.Helper()
 	t.Skip(SkipMessage + " (Linux only)")
 	return nil

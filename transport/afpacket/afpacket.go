@@ -39,13 +39,15 @@ var (
 	// ErrNotImplemented is returned by Listen on operating systems other than
 	// Linux.
 	ErrNotImplemented = errors.New("afpacket: not implemented on this OS: AF_PACKET sockets are Linux only")
-	// ErrUnicastDestination is returned by Send for a packet whose IP
-	// destination is a unicast address.
-	ErrUnicastDestination = errors.New("afpacket: unicast destinations need neighbour resolution: not supported yet")
 	// ErrBadPacket is returned by Send for bytes that are not an IPv4 or IPv6
-	// packet. A packet shorter than its IP header also matches
+	// packet, or not one it can send: to a unicast destination it sends only
+	// unfragmented protocol 112 with no IPv6 extension headers. A packet
+	// shorter than its IP header or length field also matches
 	// io.ErrUnexpectedEOF.
 	ErrBadPacket = errors.New("afpacket: not an IPv4 or IPv6 packet")
+	// ErrNoRoute is returned by Send for a unicast destination the kernel
+	// has no route to; the error names the destination.
+	ErrNoRoute = errors.New("afpacket: no route")
 	// ErrBadGroup is returned by Listen for a group that is not a multicast
 	// address.
 	ErrBadGroup = errors.New("afpacket: group is not a multicast address")
@@ -100,40 +102,91 @@ func MulticastMAC(group netip.Addr) (net.HardwareAddr, error) {
 	return net.HardwareAddr{0x33, 0x33, b[12], b[13], b[14], b[15]}, nil
 }
 
-// destination returns the Ethernet destination and EtherType for the IP
-// packet pkt: the mapped multicast address of its IP destination, or
-// broadcast for 255.255.255.255 and whenever noMulticast is set.
-func destination(pkt []byte, noMulticast bool) (net.HardwareAddr, uint16, error) {
+// Header fields of routed packets, which the kernel writes: CARP's TTL and
+// hop limit (spec §1.2, §6), and the TOS and traffic class carp.AppendIPv4
+// and AppendIPv6 put on multicast adverts (IPTOS_LOWDELAY, as ucarp).
+const (
+	unicastTTL = 255
+	unicastTOS = 0x10
+)
+
+// sendPlan is how Send transmits one IP packet: framed for Ethernet as it
+// is (multicast and broadcast), or routed by the kernel (unicast).
+type sendPlan struct {
+	// Framed packets: the Ethernet destination and EtherType.
+	mac       net.HardwareAddr
+	etherType uint16
+
+	// Routed packets: the payload after the IP header, from src (the zero
+	// Addr when the packet's source is unspecified: the kernel picks) to
+	// dst.
+	routed   bool
+	src, dst netip.Addr
+	payload  []byte
+}
+
+// planSend classifies pkt by its IP destination. Multicast goes to the
+// mapped multicast MAC, or broadcast with noMulticast; 255.255.255.255 to
+// broadcast; both keep the packet as given. A unicast destination is routed,
+// so only what the kernel rebuilds the same way may go: the payload of
+// unfragmented protocol 112 (IPv4 options are not carried).
+func planSend(pkt []byte, noMulticast bool) (sendPlan, error) {
 	if len(pkt) == 0 {
-		return nil, 0, fmt.Errorf("%w: empty: %w", ErrBadPacket, io.ErrUnexpectedEOF)
+		return sendPlan{}, fmt.Errorf("%w: empty: %w", ErrBadPacket, io.ErrUnexpectedEOF)
 	}
 	var (
-		dst       netip.Addr
-		etherType uint16
+		p        sendPlan
+		proto    byte
+		hdr, end int // payload bounds, from the header
 	)
 	switch pkt[0] >> 4 {
 	case 4:
 		if len(pkt) < ipv4HeaderLen {
-			return nil, 0, fmt.Errorf("%w: %d bytes: %w", ErrBadPacket, len(pkt), io.ErrUnexpectedEOF)
+			return sendPlan{}, fmt.Errorf("%w: %d bytes: %w", ErrBadPacket, len(pkt), io.ErrUnexpectedEOF)
 		}
-		dst, etherType = netip.AddrFrom4([4]byte(pkt[16:20])), etherTypeIPv4
+		p.etherType = etherTypeIPv4
+		p.src, p.dst = netip.AddrFrom4([4]byte(pkt[12:16])), netip.AddrFrom4([4]byte(pkt[16:20]))
+		proto, hdr, end = pkt[9], int(pkt[0]&0x0f)*4, int(binary.BigEndian.Uint16(pkt[2:4]))
 	case 6:
 		if len(pkt) < ipv6HeaderLen {
-			return nil, 0, fmt.Errorf("%w: %d bytes: %w", ErrBadPacket, len(pkt), io.ErrUnexpectedEOF)
+			return sendPlan{}, fmt.Errorf("%w: %d bytes: %w", ErrBadPacket, len(pkt), io.ErrUnexpectedEOF)
 		}
-		dst, etherType = netip.AddrFrom16([16]byte(pkt[24:40])), etherTypeIPv6
+		p.etherType = etherTypeIPv6
+		p.src, p.dst = netip.AddrFrom16([16]byte(pkt[8:24])), netip.AddrFrom16([16]byte(pkt[24:40]))
+		proto, hdr, end = pkt[6], ipv6HeaderLen, ipv6HeaderLen+int(binary.BigEndian.Uint16(pkt[4:6]))
 	default:
-		return nil, 0, fmt.Errorf("%w: version %d", ErrBadPacket, pkt[0]>>4)
+		return sendPlan{}, fmt.Errorf("%w: version %d", ErrBadPacket, pkt[0]>>4)
 	}
+	var err error
 	switch {
-	case dst.IsMulticast() && noMulticast, dst == limitedBroadcast:
-		return Broadcast, etherType, nil
-	case dst.IsMulticast():
-		mac, err := MulticastMAC(dst)
-		return mac, etherType, err
-	default:
-		return nil, 0, fmt.Errorf("%w (to %s)", ErrUnicastDestination, dst)
+	case p.dst.IsMulticast() && noMulticast, p.dst == limitedBroadcast:
+		p.mac = Broadcast
+		return p, nil
+	case p.dst.IsMulticast():
+		p.mac, err = MulticastMAC(p.dst)
+		return p, err
 	}
+
+	p.routed = true
+	switch {
+	case p.dst.IsUnspecified(), p.dst.Is4In6():
+		return sendPlan{}, fmt.Errorf("%w: destination %s", ErrBadPacket, p.dst)
+	case p.src.IsMulticast(), p.src.Is4In6():
+		return sendPlan{}, fmt.Errorf("%w: source %s", ErrBadPacket, p.src)
+	case proto != protocolCARP:
+		return sendPlan{}, fmt.Errorf("%w: protocol %d to unicast %s", ErrBadPacket, proto, p.dst)
+	case p.etherType == etherTypeIPv4 && binary.BigEndian.Uint16(pkt[6:8])&0x3fff != 0:
+		return sendPlan{}, fmt.Errorf("%w: fragment to unicast %s", ErrBadPacket, p.dst)
+	case hdr < ipv4HeaderLen || end < hdr:
+		return sendPlan{}, fmt.Errorf("%w: header length %d, packet length %d", ErrBadPacket, hdr, end)
+	case end > len(pkt):
+		return sendPlan{}, fmt.Errorf("%w: length %d in %d bytes: %w", ErrBadPacket, end, len(pkt), io.ErrUnexpectedEOF)
+	}
+	if p.src.IsUnspecified() {
+		p.src = netip.Addr{}
+	}
+	p.payload = pkt[hdr:end]
+	return p, nil
 }
 
 // appendFrame appends the Ethernet header and pkt to b.

@@ -25,7 +25,8 @@ import (
 )
 
 // Conn is a transport.Transport on one Ethernet interface, through an
-// AF_PACKET socket. It also implements transport.Addresser.
+// AF_PACKET socket, and raw IP sockets for unicast peers. It also implements
+// transport.Addresser.
 type Conn struct {
 	ifi         *net.Interface
 	mac         net.HardwareAddr // Ethernet source of sent frames
@@ -34,7 +35,11 @@ type Conn struct {
 	pc   *packet.Conn
 	nlMu sync.Mutex      // Addrs against Close
 	nl   *netlink.Handle // route netlink, in the namespace Listen ran in
-	mems []io.Closer     // sockets holding multicast memberships
+	mems []io.Closer     // the raw IP sockets below
+	// Raw IP sockets of protocol 112 (nil if the family is unavailable):
+	// they hold the multicast memberships and send routed unicast.
+	raw4 *ipv4.PacketConn
+	raw6 *ipv6.PacketConn
 
 	sendMu  sync.Mutex
 	sendBuf []byte
@@ -98,7 +103,10 @@ func Listen(cfg Config) (*Conn, error) {
 	return c, nil
 }
 
-// open creates the netlink handle and the membership sockets.
+// open creates the netlink handle and the raw IP sockets, and joins the
+// groups unless noMulticast. Both raw sockets are opened whatever the
+// groups: they send unicast, and their presence keeps the kernel from
+// answering unicast CARP with ICMP protocol unreachable.
 func (c *Conn) open(groups []netip.Addr) error {
 	var err error
 	// Made now, so that Addrs asks this namespace from whatever thread.
@@ -106,52 +114,61 @@ func (c *Conn) open(groups []netip.Addr) error {
 	if err != nil {
 		return fmt.Errorf("afpacket: netlink: %w", err)
 	}
-	if c.noMulticast {
-		return nil
-	}
 	var v4, v6 []netip.Addr
-	for _, g := range groups {
-		if g.Is4() {
-			v4 = append(v4, g)
-		} else {
-			v6 = append(v6, g)
-		}
-	}
-	if len(v4) > 0 {
-		pc, err := membershipSocket("ip4:112", "0.0.0.0")
-		if err != nil {
-			return err
-		}
-		c.mems = append(c.mems, pc)
-		p := ipv4.NewPacketConn(pc)
-		for _, g := range v4 {
-			if err := p.JoinGroup(c.ifi, &net.IPAddr{IP: g.AsSlice()}); err != nil {
-				return fmt.Errorf("afpacket: %s: join %s: %w", c.ifi.Name, g, err)
+	if !c.noMulticast {
+		for _, g := range groups {
+			if g.Is4() {
+				v4 = append(v4, g)
+			} else {
+				v6 = append(v6, g)
 			}
 		}
 	}
-	if len(v6) > 0 {
-		pc, err := membershipSocket("ip6:112", "::")
-		if err != nil {
-			return err
+
+	pc, err := membershipSocket("ip4:112", "0.0.0.0")
+	if err != nil {
+		return err
+	}
+	c.mems = append(c.mems, pc)
+	c.raw4 = ipv4.NewPacketConn(pc)
+	if err := errors.Join(c.raw4.SetTTL(unicastTTL), c.raw4.SetTOS(unicastTOS)); err != nil {
+		return fmt.Errorf("afpacket: IPv4 socket options: %w", err)
+	}
+	for _, g := range v4 {
+		if err := c.raw4.JoinGroup(c.ifi, &net.IPAddr{IP: g.AsSlice()}); err != nil {
+			return fmt.Errorf("afpacket: %s: join %s: %w", c.ifi.Name, g, err)
 		}
-		c.mems = append(c.mems, pc)
-		p := ipv6.NewPacketConn(pc)
-		for _, g := range v6 {
-			if err := p.JoinGroup(c.ifi, &net.IPAddr{IP: g.AsSlice()}); err != nil {
-				return fmt.Errorf("afpacket: %s: join %s: %w", c.ifi.Name, g, err)
-			}
+	}
+
+	pc, err = membershipSocket("ip6:112", "::")
+	switch {
+	case errors.Is(err, unix.EAFNOSUPPORT) && len(v6) == 0:
+		// IPv6 is disabled on this host: IPv4 works on, and a unicast
+		// IPv6 Send says why it cannot.
+		return nil
+	case err != nil:
+		return err
+	}
+	c.mems = append(c.mems, pc)
+	c.raw6 = ipv6.NewPacketConn(pc)
+	if err := errors.Join(c.raw6.SetHopLimit(unicastTTL), c.raw6.SetTrafficClass(unicastTOS)); err != nil {
+		return fmt.Errorf("afpacket: IPv6 socket options: %w", err)
+	}
+	for _, g := range v6 {
+		if err := c.raw6.JoinGroup(c.ifi, &net.IPAddr{IP: g.AsSlice()}); err != nil {
+			return fmt.Errorf("afpacket: %s: join %s: %w", c.ifi.Name, g, err)
 		}
 	}
 	return nil
 }
 
-// membershipSocket opens a raw IP socket for protocol 112 that only holds
-// multicast memberships: joining through the IP stack is what makes the
-// kernel send IGMP/MLD reports and program the NIC's multicast filter. Its
-// filter rejects every packet, attached before the socket is bound, so it
-// never queues data; the AF_PACKET socket is the one that reads. Having it
-// open also keeps the kernel from answering unicast CARP with ICMP protocol
+// membershipSocket opens a raw IP socket for protocol 112 that holds
+// multicast memberships and sends unicast: joining through the IP stack is
+// what makes the kernel send IGMP/MLD reports and program the NIC's
+// multicast filter, and sending through it is what routes. Its filter
+// rejects every packet, attached before the socket is bound, so it never
+// queues data; the AF_PACKET socket is the one that reads. Having it open
+// also keeps the kernel from answering unicast CARP with ICMP protocol
 // unreachable.
 func membershipSocket(network, addr string) (net.PacketConn, error) {
 	prog, err := bpf.Assemble(rejectAll())
@@ -186,25 +203,81 @@ func (c *Conn) HardwareAddr() net.HardwareAddr { return c.mac }
 // Interface returns the interface the Conn is bound to, as it was at Listen.
 func (c *Conn) Interface() *net.Interface { return c.ifi }
 
-// Send frames pkt for Ethernet and transmits it. The destination is the
-// multicast MAC of the IP destination, or broadcast with NoMulticast. A
-// unicast IP destination is ErrUnicastDestination; an interface without
-// carrier (or down) is transport.ErrLinkDown, and nothing is sent.
+// Send transmits the IP packet pkt. A multicast (or limited broadcast)
+// destination is framed for Ethernet as it is: to the multicast MAC of the
+// IP destination, or broadcast with NoMulticast. A unicast destination goes
+// through the kernel's routing, so a peer behind a router is reached: the
+// kernel writes a new IP header with pkt's source and destination, TTL or
+// hop limit 255 and TOS or traffic class 0x10, and pkt's payload (the 36
+// CARP bytes) unchanged. An IPv6 packet from or to a link-local address
+// leaves through the Conn's interface. No route is ErrNoRoute; an interface
+// without carrier (or down) is transport.ErrLinkDown, and nothing is sent.
 func (c *Conn) Send(pkt []byte) error {
 	if c.closed.Load() {
 		return transport.ErrClosed
 	}
-	dst, etherType, err := destination(pkt, c.noMulticast)
+	p, err := planSend(pkt, c.noMulticast)
 	if err != nil {
 		return err
 	}
 	if err := c.linkUp(); err != nil {
 		return err
 	}
+	if p.routed {
+		return c.sendRouted(&p)
+	}
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	c.sendBuf = appendFrame(c.sendBuf[:0], dst, c.mac, etherType, pkt)
-	_, err = c.pc.WriteTo(c.sendBuf, &packet.Addr{HardwareAddr: dst})
+	c.sendBuf = appendFrame(c.sendBuf[:0], p.mac, c.mac, p.etherType, pkt)
+	_, err = c.pc.WriteTo(c.sendBuf, &packet.Addr{HardwareAddr: p.mac})
+	return c.sendError(err)
+}
+
+// sendRouted sends p's payload through the raw IP socket of its family.
+func (c *Conn) sendRouted(p *sendPlan) error {
+	var (
+		src net.IP
+		dst = &net.IPAddr{IP: p.dst.AsSlice()}
+		err error
+	)
+	if p.src.IsValid() {
+		src = p.src.AsSlice()
+	}
+	switch {
+	case p.dst.Is4():
+		var cm *ipv4.ControlMessage
+		if src != nil {
+			cm = &ipv4.ControlMessage{Src: src}
+		}
+		_, err = c.raw4.WriteTo(p.payload, cm, dst)
+	case c.raw6 == nil:
+		return fmt.Errorf("afpacket: send to %s: IPv6 is not available: %w", p.dst, unix.EAFNOSUPPORT)
+	default:
+		cm := &ipv6.ControlMessage{Src: src}
+		// A link-local address means this link, whatever the routes say;
+		// the packet carries no zone, so the Conn's interface is the one.
+		if p.dst.IsLinkLocalUnicast() || p.src.IsLinkLocalUnicast() {
+			cm.IfIndex = c.ifi.Index
+		}
+		_, err = c.raw6.WriteTo(p.payload, cm, dst)
+	}
+	if err == nil || errors.Is(err, net.ErrClosed) {
+		return c.sendError(err)
+	}
+	from := ""
+	if p.src.IsValid() {
+		from = " from " + p.src.String()
+	}
+	// The kernel says ENETUNREACH also for a source address that is not
+	// ours: there is no route from it.
+	if errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH) {
+		return fmt.Errorf("%w to %s%s: %w", ErrNoRoute, p.dst, from, err)
+	}
+	return c.sendError(fmt.Errorf("to %s%s: %w", p.dst, from, err))
+}
+
+// sendError maps a socket error of Send.
+func (c *Conn) sendError(err error) error {
 	switch {
 	case err == nil:
 		return nil

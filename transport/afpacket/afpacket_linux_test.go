@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -125,12 +127,242 @@ func TestFrameOnWire(t *testing.T) {
 	}
 }
 
-func TestUnicastNotSupported(t *testing.T) {
+// received is an IP packet as a Conn delivered it, split up.
+type received struct {
+	src, dst netip.Addr
+	ttl, tos byte // TTL or hop limit, TOS or traffic class
+	df       bool // IPv4 don't fragment
+	payload  []byte
+}
+
+func parse(t *testing.T, pkt []byte) received {
+	t.Helper()
+	require.GreaterOrEqual(t, len(pkt), 20)
+	if pkt[0]>>4 == 4 {
+		require.Equal(t, byte(112), pkt[9], "protocol")
+		hl := int(pkt[0]&0x0f) * 4
+		return received{
+			src: netip.AddrFrom4([4]byte(pkt[12:16])), dst: netip.AddrFrom4([4]byte(pkt[16:20])),
+			ttl: pkt[8], tos: pkt[1], df: pkt[6]&0x40 != 0, payload: pkt[hl:],
+		}
+	}
+	require.GreaterOrEqual(t, len(pkt), 40)
+	require.Equal(t, byte(112), pkt[6], "next header")
+	return received{
+		src: netip.AddrFrom16([16]byte(pkt[8:24])), dst: netip.AddrFrom16([16]byte(pkt[24:40])),
+		ttl: pkt[7], tos: pkt[0]<<4 | pkt[1]>>4, payload: pkt[40:],
+	}
+}
+
+// record collects what c delivers; the returned function waits (bounded)
+// for the nth packet and returns it.
+func record(t *testing.T, c *afpacket.Conn) func(n int) []byte {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		pkts [][]byte
+	)
+	require.NoError(t, c.Listen(func(pkt []byte) {
+		mu.Lock()
+		pkts = append(pkts, append([]byte(nil), pkt...))
+		mu.Unlock()
+	}))
+	return func(n int) []byte {
+		t.Helper()
+		get := func() [][]byte {
+			mu.Lock()
+			defer mu.Unlock()
+			return pkts
+		}
+		require.Eventually(t, func() bool { return len(get()) >= n }, waitTimeout, time.Millisecond, "packet %d", n)
+		require.Len(t, get(), n, "nothing else arrived")
+		return get()[n-1]
+	}
+}
+
+// unicast returns a CARP packet from src to dst; seq tells packets apart.
+func unicast(src, dst netip.Addr, seq uint16) []byte {
+	if src.Is4() {
+		return withDst(transporttest.IPv4Packet(src, seq), dst)
+	}
+	return withDst(transporttest.IPv6Packet(src, seq), dst)
+}
+
+// TestUnicastLAN sends unicast adverts from A to B on one segment: B's Conn
+// receives each with the sender's source, TTL/hop limit 255, TOS 0x10 and
+// the CARP bytes unchanged, in a frame addressed to B's MAC (which the
+// receive filter passes as PACKET_HOST).
+func TestUnicastLAN(t *testing.T) {
 	netns.Available(t)
-	lan := netns.NewLAN(t, "ucast", 1)
-	c := listen(t, lan.Hosts[0], afpacket.Config{})
-	pkt := withDst(transporttest.IPv4Packet(netip.MustParseAddr("198.51.100.1"), 1), netip.MustParseAddr("198.51.100.2"))
-	require.ErrorIs(t, c.Send(pkt), afpacket.ErrUnicastDestination)
+	lan := netns.NewLAN(t, "ucast", 2)
+	a, b := lan.Hosts[0], lan.Hosts[1]
+	g1, g2 := netip.MustParsePrefix("2001:db8::1/64"), netip.MustParsePrefix("2001:db8::2/64")
+	require.NoError(t, a.AddrAdd(g1))
+	require.NoError(t, b.AddrAdd(g2))
+	llA, err := a.LinkLocal()
+	require.NoError(t, err)
+	llB, err := b.LinkLocal()
+	require.NoError(t, err)
+	wire := sniff(t, b)
+	// NoMulticast on A: unicast does not depend on the multicast setup.
+	ca := listen(t, a, afpacket.Config{NoMulticast: true})
+	cb := listen(t, b, afpacket.Config{})
+	next := record(t, cb)
+
+	tests := []struct {
+		name     string
+		src, dst netip.Addr
+	}{
+		{"IPv4", a.Addr.Addr(), b.Addr.Addr()},
+		{"IPv6LinkLocal", llA, llB},
+		{"IPv6Global", g1.Addr(), g2.Addr()},
+		{"IPv6LinkLocalToGlobal", llA, g2.Addr()},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkt := unicast(tt.src, tt.dst, uint16(i))
+			require.NoError(t, ca.Send(pkt))
+			got := parse(t, next(i+1))
+			sent := parse(t, pkt)
+			require.Equal(t, tt.src, got.src)
+			require.Equal(t, tt.dst, got.dst)
+			require.Equal(t, byte(255), got.ttl)
+			require.Equal(t, byte(0x10), got.tos)
+			require.Equal(t, sent.payload, got.payload, "CARP bytes unchanged")
+			require.Len(t, got.payload, 36)
+			if tt.src.Is4() {
+				require.True(t, got.df, "DF, as multicast adverts carry")
+			}
+			frames := wire.waitCARP(t, i+1)
+			require.Equal(t, b.MAC, net.HardwareAddr(frames[i][0:6]), "to B's MAC")
+			require.Equal(t, a.MAC, net.HardwareAddr(frames[i][6:12]))
+		})
+	}
+}
+
+// TestUnicastRouted sends from a host on one subnet to a peer on another,
+// through the router: the peer's Conn receives the packet with TTL (hop
+// limit) 254, one hop spent, from the router's MAC.
+func TestUnicastRouted(t *testing.T) {
+	netns.Available(t)
+	r := netns.NewRoutedLANs(t, "route", 1)
+	a, b := r.LANs[0].Hosts[0], r.LANs[1].Hosts[0]
+	wire := sniff(t, b)
+	ca := listen(t, a, afpacket.Config{Groups: []netip.Addr{ipv4Group, ipv6Group}})
+	cb := listen(t, b, afpacket.Config{Groups: []netip.Addr{ipv4Group, ipv6Group}})
+	next := record(t, cb)
+	tests := []struct {
+		name     string
+		src, dst netip.Addr
+	}{
+		{"IPv4", a.Addr.Addr(), b.Addr.Addr()},
+		{"IPv6", a.Addr6.Addr(), b.Addr6.Addr()},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkt := unicast(tt.src, tt.dst, uint16(i))
+			require.NoError(t, ca.Send(pkt))
+			got := parse(t, next(i+1))
+			require.Equal(t, tt.src, got.src)
+			require.Equal(t, tt.dst, got.dst)
+			require.Equal(t, byte(254), got.ttl, "one router on the way")
+			require.Equal(t, parse(t, pkt).payload, got.payload)
+			frames := wire.waitCARP(t, i+1)
+			require.Equal(t, r.Router[1].MAC, net.HardwareAddr(frames[i][6:12]), "forwarded by the router")
+		})
+	}
+}
+
+func TestUnicastErrors(t *testing.T) {
+	netns.Available(t)
+	lan := netns.NewLAN(t, "uerr", 2) // no default routes
+	a, b := lan.Hosts[0], lan.Hosts[1]
+	c := listen(t, a, afpacket.Config{})
+	ll, err := a.LinkLocal()
+	require.NoError(t, err)
+	tests := []struct {
+		name     string
+		src, dst netip.Addr
+		err      error
+		says     string
+	}{
+		{"IPv4NoRoute", a.Addr.Addr(), netip.MustParseAddr("203.0.113.1"), afpacket.ErrNoRoute, "203.0.113.1"},
+		{"IPv6NoRoute", ll, netip.MustParseAddr("2001:db8:2::1"), afpacket.ErrNoRoute, "2001:db8:2::1"},
+		// Linux finds no route from an address that is not ours.
+		{"IPv4SourceNotOurs", netip.MustParseAddr("192.0.2.1"), b.Addr.Addr(), afpacket.ErrNoRoute, "198.51.100.2 from 192.0.2.1"},
+		{"IPv6SourceNotOurs", netip.MustParseAddr("2001:db8::99"), netip.MustParseAddr("fe80::2"), nil, "fe80::2 from 2001:db8::99"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.Send(unicast(tt.src, tt.dst, uint16(i)))
+			require.Error(t, err)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+			}
+			require.Contains(t, err.Error(), tt.says)
+		})
+	}
+
+	t.Run("LinkDown", func(t *testing.T) {
+		pkt := unicast(a.Addr.Addr(), b.Addr.Addr(), 9)
+		require.NoError(t, c.Send(pkt))
+		require.NoError(t, a.SetPortUp(false))
+		require.Eventually(t, func() bool { return errors.Is(c.Send(pkt), transport.ErrLinkDown) }, waitTimeout, time.Millisecond)
+		require.NoError(t, a.SetPortUp(true))
+		require.Eventually(t, func() bool { return c.Send(pkt) == nil }, waitTimeout, time.Millisecond)
+	})
+}
+
+// TestUnicastWhereMulticastIsFiltered drops the CARP groups in the switch,
+// as some clouds and hypervisors do, with nftables on the bridge (a rule in
+// B's own input would come too late: packet sockets see frames before
+// netfilter). Multicast adverts stop there, counted by the rules; unicast
+// ones still arrive.
+func TestUnicastWhereMulticastIsFiltered(t *testing.T) {
+	netns.Available(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs the nft command: apt-get install nftables")
+	}
+	lan := netns.NewLAN(t, "mfilt", 2)
+	a, b := lan.Hosts[0], lan.Hosts[1]
+	nft := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("ip", append([]string{"netns", "exec", lan.Bridge, "nft"}, args...)...).CombinedOutput()
+		require.NoError(t, err, "nft %s: %s", strings.Join(args, " "), out)
+		return string(out)
+	}
+	nft("add table bridge carp")
+	nft("add chain bridge carp forward { type filter hook forward priority 0 ; }")
+	nft("add rule bridge carp forward ip daddr 224.0.0.18 counter drop")
+	nft("add rule bridge carp forward ip6 daddr ff02::12 counter drop")
+	// Packets the two rules dropped, in rule order.
+	dropped := func() []string {
+		return regexp.MustCompile(`counter packets (\d+)`).FindAllString(nft("list chain bridge carp forward"), -1)
+	}
+	require.Equal(t, []string{"counter packets 0", "counter packets 0"}, dropped())
+
+	llA, err := a.LinkLocal()
+	require.NoError(t, err)
+	llB, err := b.LinkLocal()
+	require.NoError(t, err)
+	cfg := afpacket.Config{Groups: []netip.Addr{ipv4Group, ipv6Group}}
+	ca, cb := listen(t, a, cfg), listen(t, b, cfg)
+	next := record(t, cb)
+
+	require.NoError(t, ca.Send(transporttest.IPv4Packet(a.Addr.Addr(), 1)))
+	require.NoError(t, ca.Send(transporttest.IPv6Packet(llA, 2)))
+	require.Eventually(t, func() bool {
+		d := dropped()
+		return len(d) == 2 && d[0] == "counter packets 1" && d[1] == "counter packets 1"
+	}, waitTimeout, time.Millisecond, "multicast dropped in the switch")
+
+	// Sent after the dropped ones: arriving first and alone, they show the
+	// multicast ones never came through.
+	v4, v6 := unicast(a.Addr.Addr(), b.Addr.Addr(), 3), unicast(llA, llB, 4)
+	require.NoError(t, ca.Send(v4))
+	require.Equal(t, parse(t, v4).payload, parse(t, next(1)).payload)
+	require.NoError(t, ca.Send(v6))
+	require.Equal(t, parse(t, v6).payload, parse(t, next(2)).payload)
 }
 
 // maddr returns ip maddr for eth0 in h.

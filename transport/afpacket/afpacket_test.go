@@ -78,7 +78,13 @@ func withDst(pkt []byte, dst netip.Addr) []byte {
 	return p
 }
 
-func TestDestination(t *testing.T) {
+// edit returns a copy of pkt changed by fn, with the IPv4 header checksum
+// left as it is: the kernel writes its own for routed packets.
+func edit(pkt []byte, fn func(b []byte) []byte) []byte {
+	return fn(append([]byte(nil), pkt...))
+}
+
+func TestPlanSendFramed(t *testing.T) {
 	v4 := transporttest.IPv4Packet(netip.MustParseAddr("198.51.100.1"), 1)
 	v6 := transporttest.IPv6Packet(netip.MustParseAddr("fe80::1"), 1)
 	tests := []struct {
@@ -87,35 +93,107 @@ func TestDestination(t *testing.T) {
 		noMulticast bool
 		want        string
 		etherType   uint16
-		err         error
 	}{
-		{"IPv4Group", v4, false, "01:00:5e:00:00:12", 0x0800, nil},
-		{"IPv4GroupNoMcast", v4, true, "ff:ff:ff:ff:ff:ff", 0x0800, nil},
-		{"IPv4OtherGroup", withDst(v4, netip.MustParseAddr("239.192.0.1")), false, "01:00:5e:40:00:01", 0x0800, nil},
-		{"IPv4Broadcast", withDst(v4, netip.MustParseAddr("255.255.255.255")), false, "ff:ff:ff:ff:ff:ff", 0x0800, nil},
-		{"IPv6Group", v6, false, "33:33:00:00:00:12", 0x86dd, nil},
-		{"IPv6GroupNoMcast", v6, true, "ff:ff:ff:ff:ff:ff", 0x86dd, nil},
-		{"IPv4Unicast", withDst(v4, netip.MustParseAddr("198.51.100.2")), false, "", 0, afpacket.ErrUnicastDestination},
-		{"IPv4UnicastNoMcast", withDst(v4, netip.MustParseAddr("198.51.100.2")), true, "", 0, afpacket.ErrUnicastDestination},
-		{"IPv6Unicast", withDst(v6, netip.MustParseAddr("2001:db8::2")), false, "", 0, afpacket.ErrUnicastDestination},
-		{"Empty", nil, false, "", 0, io.ErrUnexpectedEOF},
-		{"ShortIPv4", v4[:19], false, "", 0, io.ErrUnexpectedEOF},
-		{"ShortIPv6", v6[:39], false, "", 0, io.ErrUnexpectedEOF},
-		{"NotIP", append([]byte{0x50}, v4[1:]...), false, "", 0, afpacket.ErrBadPacket},
+		{"IPv4Group", v4, false, "01:00:5e:00:00:12", 0x0800},
+		{"IPv4GroupNoMcast", v4, true, "ff:ff:ff:ff:ff:ff", 0x0800},
+		{"IPv4OtherGroup", withDst(v4, netip.MustParseAddr("239.192.0.1")), false, "01:00:5e:40:00:01", 0x0800},
+		{"IPv4Broadcast", withDst(v4, netip.MustParseAddr("255.255.255.255")), false, "ff:ff:ff:ff:ff:ff", 0x0800},
+		{"IPv6Group", v6, false, "33:33:00:00:00:12", 0x86dd},
+		{"IPv6GroupNoMcast", v6, true, "ff:ff:ff:ff:ff:ff", 0x86dd},
+		// Framed as given: what a routed packet would refuse goes.
+		{"IPv4GroupOtherProtocol", edit(v4, func(b []byte) []byte { b[9] = 17; return b }), false, "01:00:5e:00:00:12", 0x0800},
+		{"IPv6GroupExtensionHeader", edit(v6, func(b []byte) []byte { b[6] = 0; return b }), false, "33:33:00:00:00:12", 0x86dd},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dst, et, err := afpacket.Destination(tt.pkt, tt.noMulticast)
-			if tt.err != nil {
-				require.ErrorIs(t, err, tt.err)
-				if tt.err == io.ErrUnexpectedEOF {
-					require.ErrorIs(t, err, afpacket.ErrBadPacket)
-				}
-				return
-			}
+			p, err := afpacket.PlanSend(tt.pkt, tt.noMulticast)
 			require.NoError(t, err)
-			require.Equal(t, mac(tt.want), dst)
-			require.Equal(t, tt.etherType, et)
+			require.False(t, p.Routed)
+			require.Equal(t, mac(tt.want), p.MAC)
+			require.Equal(t, tt.etherType, p.EtherType)
+		})
+	}
+}
+
+func TestPlanSendRouted(t *testing.T) {
+	src4, dst4 := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("203.0.113.1")
+	v4 := withDst(transporttest.IPv4Packet(src4, 1), dst4)
+	src6, dst6 := netip.MustParseAddr("2001:db8:1::1"), netip.MustParseAddr("2001:db8:2::1")
+	v6 := withDst(transporttest.IPv6Packet(src6, 1), dst6)
+	ll := withDst(transporttest.IPv6Packet(netip.MustParseAddr("fe80::1"), 1), netip.MustParseAddr("fe80::2"))
+	carp4, carp6 := v4[20:], v6[40:]
+	tests := []struct {
+		name        string
+		pkt         []byte
+		noMulticast bool
+		src, dst    string // "" src: the kernel picks
+		payload     []byte
+	}{
+		{"IPv4", v4, false, "198.51.100.1", "203.0.113.1", carp4},
+		{"IPv4NoMcast", v4, true, "198.51.100.1", "203.0.113.1", carp4},
+		{"IPv4SameSubnet", withDst(v4, netip.MustParseAddr("198.51.100.2")), false, "198.51.100.1", "198.51.100.2", carp4},
+		{"IPv4Padded", append(append([]byte(nil), v4...), 0, 0, 0, 0), false, "198.51.100.1", "203.0.113.1", carp4},
+		{"IPv4Options", edit(v4, func(b []byte) []byte {
+			b[0] = 0x46
+			binary.BigEndian.PutUint16(b[2:], 60)
+			return append(b[:20], append([]byte{1, 1, 1, 0}, b[20:]...)...) // four NOP/EOL option bytes
+		}), false, "198.51.100.1", "203.0.113.1", carp4},
+		{"IPv4UnspecifiedSource", edit(v4, func(b []byte) []byte { copy(b[12:16], []byte{0, 0, 0, 0}); return b }), false, "", "203.0.113.1", carp4},
+		{"IPv6", v6, false, "2001:db8:1::1", "2001:db8:2::1", carp6},
+		{"IPv6LinkLocal", ll, false, "fe80::1", "fe80::2", carp6},
+		{"IPv6Padded", append(append([]byte(nil), v6...), 0, 0), false, "2001:db8:1::1", "2001:db8:2::1", carp6},
+		{"IPv6UnspecifiedSource", edit(v6, func(b []byte) []byte { copy(b[8:24], make([]byte, 16)); return b }), false, "", "2001:db8:2::1", carp6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := afpacket.PlanSend(tt.pkt, tt.noMulticast)
+			require.NoError(t, err)
+			require.True(t, p.Routed)
+			require.Nil(t, p.MAC)
+			if tt.src == "" {
+				require.False(t, p.Src.IsValid(), "source %s", p.Src)
+			} else {
+				require.Equal(t, netip.MustParseAddr(tt.src), p.Src)
+			}
+			require.Equal(t, netip.MustParseAddr(tt.dst), p.Dst)
+			require.Equal(t, tt.payload, p.Payload)
+			require.Len(t, p.Payload, 36)
+		})
+	}
+}
+
+func TestPlanSendErrors(t *testing.T) {
+	v4 := withDst(transporttest.IPv4Packet(netip.MustParseAddr("198.51.100.1"), 1), netip.MustParseAddr("203.0.113.1"))
+	v6 := withDst(transporttest.IPv6Packet(netip.MustParseAddr("2001:db8:1::1"), 1), netip.MustParseAddr("2001:db8:2::1"))
+	tests := []struct {
+		name string
+		pkt  []byte
+		err  error
+	}{
+		{"Empty", nil, io.ErrUnexpectedEOF},
+		{"ShortIPv4", v4[:19], io.ErrUnexpectedEOF},
+		{"ShortIPv6", v6[:39], io.ErrUnexpectedEOF},
+		{"NotIP", append([]byte{0x50}, v4[1:]...), afpacket.ErrBadPacket},
+		{"IPv4Truncated", v4[:50], io.ErrUnexpectedEOF},
+		{"IPv6Truncated", v6[:70], io.ErrUnexpectedEOF},
+		{"IPv4OptionsCut", edit(v4, func(b []byte) []byte { b[0] = 0x4f; binary.BigEndian.PutUint16(b[2:], 40); return b[:40] }), afpacket.ErrBadPacket},
+		{"IPv4HeaderLengthShort", edit(v4, func(b []byte) []byte { b[0] = 0x44; return b }), afpacket.ErrBadPacket},
+		{"IPv4LengthBelowHeader", edit(v4, func(b []byte) []byte { binary.BigEndian.PutUint16(b[2:], 19); return b }), afpacket.ErrBadPacket},
+		{"IPv4OtherProtocol", edit(v4, func(b []byte) []byte { b[9] = 17; return b }), afpacket.ErrBadPacket},
+		{"IPv4MoreFragments", edit(v4, func(b []byte) []byte { binary.BigEndian.PutUint16(b[6:], 0x2000); return b }), afpacket.ErrBadPacket},
+		{"IPv4FragmentOffset", edit(v4, func(b []byte) []byte { binary.BigEndian.PutUint16(b[6:], 0x4001); return b }), afpacket.ErrBadPacket},
+		{"IPv4NoDestination", withDst(v4, netip.IPv4Unspecified()), afpacket.ErrBadPacket},
+		{"IPv4MulticastSource", edit(v4, func(b []byte) []byte { copy(b[12:16], []byte{224, 0, 0, 18}); return b }), afpacket.ErrBadPacket},
+		{"IPv6ExtensionHeader", edit(v6, func(b []byte) []byte { b[6] = 0; return b }), afpacket.ErrBadPacket},
+		{"IPv6NoDestination", withDst(v6, netip.IPv6Unspecified()), afpacket.ErrBadPacket},
+		{"IPv6MappedDestination", withDst(v6, netip.MustParseAddr("::ffff:203.0.113.1")), afpacket.ErrBadPacket},
+		{"IPv6MulticastSource", edit(v6, func(b []byte) []byte { copy(b[8:24], netip.MustParseAddr("ff02::12").AsSlice()); return b }), afpacket.ErrBadPacket},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := afpacket.PlanSend(tt.pkt, false)
+			require.ErrorIs(t, err, tt.err)
+			require.ErrorIs(t, err, afpacket.ErrBadPacket)
 		})
 	}
 }
@@ -164,9 +242,10 @@ func TestFramesMatchUcarp(t *testing.T) {
 				n++
 				pkt := afpacket.IPPacket(frame)
 				require.Len(t, pkt, 56)
-				dst, et, err := afpacket.Destination(pkt, tt.noMulticast)
+				p, err := afpacket.PlanSend(pkt, tt.noMulticast)
 				require.NoError(t, err)
-				got := afpacket.AppendFrame(nil, dst, frame[6:12], et, pkt)
+				require.False(t, p.Routed)
+				got := afpacket.AppendFrame(nil, p.MAC, frame[6:12], p.EtherType, pkt)
 				require.Equal(t, frame, got)
 			}
 			require.Positive(t, n, "capture holds adverts")
@@ -274,6 +353,10 @@ func TestFilter(t *testing.T) {
 		return append(append(append([]byte(nil), advert[:14]...), p...), advert[34:]...)
 	}()
 	icmp6 := set(v6, 20, 58)
+	// A unicast advert after one router: to our MAC and address, TTL (hop
+	// limit) 254. The filter reads neither the address nor the TTL.
+	routed := set(set(set(advert, 0, 0x02, 0, 0, 0, 0, 0x02), 22, 254), 30, 203, 0, 113, 1)
+	routed6 := set(set(set(v6, 0, 0x02, 0, 0, 0, 0, 0x02), 21, 254), 38, netip.MustParseAddr("2001:db8:2::1").AsSlice()...)
 	hopByHop := set(v6, 20, 0) // extension header before CARP
 	tagged := func() []byte {
 		// A tag left inline: the EtherType field reads 0x8100.
@@ -291,6 +374,7 @@ func TestFilter(t *testing.T) {
 	}{
 		{"IPv4CARP", advert, multicast, true},
 		{"IPv4CARPToHost", advert, skbMeta{pktType: 0}, true},
+		{"IPv4CARPRoutedToHost", routed, skbMeta{pktType: 0}, true},
 		{"IPv4CARPBroadcast", advert, skbMeta{pktType: 1}, true},
 		{"IPv4CARPOwnOutgoing", advert, skbMeta{pktType: 4}, false},
 		{"IPv4CARPOtherHost", advert, skbMeta{pktType: 3}, false},
@@ -303,6 +387,7 @@ func TestFilter(t *testing.T) {
 		{"ARP", garp, skbMeta{pktType: 1}, false},
 		{"IPv6CARP", v6, multicast, true},
 		{"IPv6CARPOwnOutgoing", v6, skbMeta{pktType: 4}, false},
+		{"IPv6CARPRoutedToHost", routed6, skbMeta{pktType: 0}, true},
 		{"IPv6ICMP", icmp6, multicast, false},
 		{"IPv6ExtensionHeader", hopByHop, multicast, false},
 		{"Truncated", advert[:20], multicast, false},
