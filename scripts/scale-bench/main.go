@@ -327,6 +327,7 @@ func (b *bench) measure(ctx context.Context, impl string, round int) (r result, 
 		return r, err
 	}
 	cA0, cB0 := counter.get()
+	_ = counter.drops()
 	tw0 := time.Now()
 	if err := lab.Sleep(ctx, b.cfg.window); err != nil {
 		return r, err
@@ -337,6 +338,9 @@ func (b *bench) measure(ctx context.Context, impl string, round int) (r result, 
 	}
 	elapsed := time.Since(tw0)
 	cA1, cB1 := counter.get()
+	if d := counter.drops(); d > 0 {
+		fmt.Fprintf(b.out, "round %d %-10s  the observer dropped %d frames in the window: the adverts/s are low\n", round, impl, d)
+	}
 	if name := f.exited(); name != "" {
 		return r, fmt.Errorf("%s exited during the window", name)
 	}
@@ -673,6 +677,11 @@ func countAdverts(ns string, n int) (*advertCounter, error) {
 		// Blocking reads that give up every 200 ms to look at stop.
 		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 200000})
 	}
+	if err == nil {
+		// N adverts sent in one burst overflow the default buffer (about
+		// 200 KB, at some 1 KB of truesize per frame).
+		err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20)
+	}
 	if err != nil {
 		if fd >= 0 {
 			unix.Close(fd)
@@ -704,6 +713,16 @@ func countAdverts(ns string, n int) (*advertCounter, error) {
 }
 
 func (c *advertCounter) get() (a, b uint64) { return c.a.Load(), c.b.Load() }
+
+// drops is the number of frames the kernel dropped for want of room in the
+// socket's buffer since the last call.
+func (c *advertCounter) drops() uint64 {
+	st, err := unix.GetsockoptTpacketStats(c.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	if err != nil {
+		return 0
+	}
+	return uint64(st.Drops)
+}
 
 func (c *advertCounter) close() {
 	c.stop.Store(true)
