@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"fmt"
 	"net/netip"
 	"os/exec"
 	"regexp"
@@ -109,5 +108,5 @@ func TestUnicastRouted(t *testing.T) {
 	pa.signal(t, syscall.SIGKILL)
 	pa.waitExit(t)
 	waitFor(t, "B takes over", func() bool { return nb.status(t).State == "MASTER" })
-	require.Contains(t, pb.out.String(), fmt.Sprintf(`msg="switching to state: MASTER"`))
+	require.Contains(t, pb.out.String(), `msg="switching to state: MASTER"`)
 }
