@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,6 +119,15 @@ func TestReference(t *testing.T) {
 		require.True(t, shown[k], "reference.toml sets no %s", k)
 	}
 
+	// The line of each [[group]], which the comments above it may move.
+	var groupLines []int
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(l) == "[[group]]" {
+			groupLines = append(groupLines, i+1)
+		}
+	}
+	require.Len(t, groupLines, 2)
+
 	c, err := Load(path)
 	require.NoError(t, err)
 	require.Len(t, c.Groups, 2)
@@ -145,7 +155,7 @@ func TestReference(t *testing.T) {
 		DownScript:    "/etc/carpd/down.sh",
 		XParam:        "web",
 		ScriptTimeout: 10 * time.Second,
-		Line:          21,
+		Line:          groupLines[0],
 	}, {
 		Name:          "eth0-43",
 		Interface:     "eth0",
@@ -158,6 +168,6 @@ func TestReference(t *testing.T) {
 		Mcast:         wire.IPv4Group,
 		SourceMAC:     "real",
 		ScriptTimeout: 10 * time.Second,
-		Line:          118,
+		Line:          groupLines[1],
 	}}, c.Groups)
 }
