@@ -17,14 +17,22 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/config"
 	"github.com/gocarp/gocarp/internal/daemon"
 )
 
+// profileEnv names a file that receives a CPU profile of the whole run,
+// written when carpd exits: for scripts/scale-bench and for finding where
+// a running carpd spends its time.
+const profileEnv = "CARPD_CPUPROFILE"
+
 func main() {
+	stopProfile := startProfile(os.Getenv(profileEnv))
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
 	if code == 0 && diedBy != nil {
 		dieBySignal(diedBy)
 	}
@@ -116,6 +124,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		diedBy = stopSignal()
 	}
 	return 0
+}
+
+// startProfile starts a CPU profile into path, if path is set.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "carpd: $%s: %v\n", profileEnv, err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintf(os.Stderr, "carpd: $%s: %v\n", profileEnv, err)
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
 
 func exitCode(err error) int {
