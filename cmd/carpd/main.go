@@ -111,6 +111,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// config file's groups always bow out and release their VIPs.
 	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log})
 	if err != nil {
+		if code := exitCode(err); code == cli.ExitConfig && o.ConfigFile != "" {
+			// As a parse error: one plain line naming file, line, group
+			// and key.
+			fmt.Fprintf(stderr, "carpd: %v\n", err)
+			return code
+		}
 		log.Error(err.Error())
 		return exitCode(err)
 	}

@@ -55,7 +55,7 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 	}
 	port, err := l.link.Port(gc.VHID)
 	if err != nil {
-		return nil, configError("group %s: %w", gc.Name, err)
+		return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(err)}
 	}
 	var tr transport.Transport = port
 	if gc.IgnoreIfState {
@@ -70,7 +70,7 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 		g.vips, err = l.vips.Add(gc.VIPs)
 		if err != nil {
 			_ = port.Close()
-			return nil, configError("group %s: %w", gc.Name, err)
+			return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(fmt.Errorf("vips: %w", err))}
 		}
 	}
 	for _, a := range g.addrs {

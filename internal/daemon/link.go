@@ -62,12 +62,14 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 	for _, g := range groups {
 		manage = manage || g.ManageVIPs
 		if g.NoMcast != noMcast {
-			return nil, configError("interface %s: groups %s and %s disagree on nomcast: it is the interface's setting",
-				name, groups[0].Name, g.Name)
+			return nil, &ExitError{Code: ExitConfig, Err: g.Wrap(fmt.Errorf(
+				"nomcast: %v here, %v in group %s: it is the setting of interface %s, the same for all its groups",
+				g.NoMcast, noMcast, groups[0].Name, name))}
 		}
 		if g.SourceMAC != sourceMAC {
-			return nil, configError("interface %s: groups %s and %s disagree on source_mac: it is the interface's setting",
-				name, groups[0].Name, g.Name)
+			return nil, &ExitError{Code: ExitConfig, Err: g.Wrap(fmt.Errorf(
+				"source_mac: %q here, %q in group %s: it is the setting of interface %s, the same for all its groups",
+				g.SourceMAC, sourceMAC, groups[0].Name, name))}
 		}
 		if !g.IgnoreIfState {
 			l.watchCarrier = true
@@ -93,7 +95,7 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 	}
 	mac, err := sourceMACFor(sourceMAC, groups, ifi.HardwareAddr)
 	if err != nil {
-		return nil, configError("interface %s: %w", name, err)
+		return nil, &ExitError{Code: ExitConfig, Err: groups[len(groups)-1].Wrap(err)}
 	}
 	l.conn, err = afpacket.Listen(afpacket.Config{
 		Interface:   name,

@@ -213,3 +213,33 @@ func mustAddrs(t *testing.T, h *netns.Host) []netip.Prefix {
 	require.NoError(t, err)
 	return addrs
 }
+
+// TestConfigRefused: a bad config refuses to start, exit 1, with the file,
+// line, group and key, and touches nothing: a file the parser refuses,
+// and one only the daemon can judge (two groups of an interface that
+// disagree on an interface setting).
+func TestConfigRefused(t *testing.T) {
+	t.Parallel()
+	lan := newLAN(t, "refuse", 1)
+	h := lan.Hosts[0]
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, file, want string
+	}{
+		{"unknown key", "[[group]]\ninterface = \"eth0\"\nvhid = 1\nvips = [\"198.51.100.100/24\"]\npassword = \"x\"\nadvskw = 1\n",
+			`carpd.toml:6: group "eth0-1": advskw: unknown key (did you mean advskew?)`},
+		{"interface setting", "[defaults]\npassword = \"x\"\n" +
+			"[[group]]\ninterface = \"eth0\"\nvhid = 1\nvips = [\"198.51.100.100/24\"]\n" +
+			"[[group]]\ninterface = \"eth0\"\nvhid = 2\nvips = [\"198.51.100.101/24\"]\nnomcast = true\n",
+			`carpd.toml:7: group "eth0-2": nomcast: true here, false in group eth0-1`},
+	} {
+		path := filepath.Join(dir, "carpd.toml")
+		require.NoError(t, os.WriteFile(path, []byte(tt.file), 0o600))
+		p := startProc(t, h, tt.name, carpdBin, "-f", "none", "-c", path)
+		require.Equal(t, 1, p.waitExit(t), tt.name)
+		require.Contains(t, p.out.String(), tt.want, tt.name)
+		for _, a := range []string{"198.51.100.100", "198.51.100.101"} {
+			require.False(t, h.HasAddr(netip.MustParseAddr(a)), "%s: %s added", tt.name, a)
+		}
+	}
+}
