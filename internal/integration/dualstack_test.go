@@ -217,3 +217,28 @@ func testDualStack(t *testing.T, manage, nodad bool) {
 		pb.waitOutput(t, regexp.MustCompile(`announced a VIP that left duplicate address detection.*vip=2001:db8::100`))
 	}
 }
+
+// TestIPv6CommandLine: the ucarp command line with only an IPv6 VIP (no
+// -s): carpd runs on ff02::12 from the link-local address, and the VIP
+// moves when the master dies.
+func TestIPv6CommandLine(t *testing.T) {
+	t.Parallel()
+	lan := newLAN(t, "v6cli", 2)
+	a, b := lan.Hosts[0], lan.Hosts[1]
+	args := func(skew string) []string {
+		return []string{"-i", "eth0", "-v", "6", "-p", defaultPass, "-a", dsVIP6.String() + "/64",
+			"-k", skew, "-P", "--manage-vips", "-f", "none"}
+	}
+	pa := startProc(t, a, "A", carpdBin, args("0")...)
+	startProc(t, b, "B", carpdBin, args("100")...)
+	waitFor(t, "A holds the IPv6 VIP", func() bool { return a.HasAddr(dsVIP6) && !b.HasAddr(dsVIP6) })
+	for _, p := range mustAddrs(t, a) {
+		if p.Addr() == dsVIP6 {
+			require.Equal(t, 64, p.Bits(), "-a ADDR/LEN gives the prefix")
+		}
+	}
+	pa.signal(t, syscall.SIGKILL)
+	pa.waitExit(t)
+	require.NoError(t, a.SetPortUp(false))
+	waitFor(t, "B holds the IPv6 VIP", func() bool { return b.HasAddr(dsVIP6) })
+}
