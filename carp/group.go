@@ -122,8 +122,12 @@ func New(cfg Config) (*Group, error) {
 			local = append(local, a)
 		}
 	}
-	if ad, ok := r.Transport.(transport.Addresser); ok {
-		local = append(local, ad.Addrs()...)
+	// A link's port filters our own packets against the interface's
+	// addresses as they change; another transport's are taken now.
+	if _, shared := r.Transport.(packetListener); !shared {
+		if ad, ok := r.Transport.(transport.Addresser); ok {
+			local = append(local, ad.Addrs()...)
+		}
 	}
 	g.filter = wire.Filter{
 		VHID:   r.VHID,

@@ -193,11 +193,12 @@ func TestOwnAddressesFollow(t *testing.T) {
 	sim := memnet.NewSim(1, t0)
 	lan := memnet.NewNetwork(sim)
 	a := newHost(t, lan, "a", "198.51.100.201")
+	other := netip.MustParseAddr("198.51.100.77")
+	// The address is ours when the group starts, and goes away later.
+	a.link.SetAddrs([]netip.Addr{a.src, other})
 	g := a.add(t, sim, 7, 100)
 	inj := lan.Attach("inj")
-	other := netip.MustParseAddr("198.51.100.77")
 
-	a.link.SetAddrs([]netip.Addr{a.src, other})
 	require.NoError(t, inj.Send(signed(t, 7, other, 0)))
 	sim.RunFor(0)
 	require.Equal(t, map[string]uint64{"own_packet": 1}, a.link.Stats().Dropped)
