@@ -126,9 +126,13 @@ func run(ctx context.Context, args []string, w, stderr io.Writer) (err error) {
 	}()
 	if slices.Contains(cfg.impls, "carpd") {
 		if cfg.carpd == "" {
-			fmt.Fprintln(w, "building carpd...")
+			// As a release is built: static, without cgo (carpd needs no
+			// C library; the package ships this build).
+			fmt.Fprintln(w, "building carpd (CGO_ENABLED=0 go build ./cmd/carpd)...")
 			b.cfg.carpd = filepath.Join(b.dir, "carpd")
-			if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.cfg.carpd, "github.com/gocarp/gocarp/cmd/carpd").CombinedOutput(); err != nil {
+			build := exec.CommandContext(ctx, "go", "build", "-o", b.cfg.carpd, "github.com/gocarp/gocarp/cmd/carpd")
+			build.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := build.CombinedOutput(); err != nil {
 				return fmt.Errorf("go build carpd (run from the module root): %w: %s", err, out)
 			}
 		} else if b.cfg.carpd, err = filepath.Abs(cfg.carpd); err != nil {
