@@ -3,6 +3,7 @@ package inspect_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net/netip"
 	"testing"
@@ -93,9 +94,12 @@ func TestGarbledCapture(t *testing.T) {
 		name   string
 		caplen uint32
 		length uint32
+		want   string
 	}{
-		{name: "caplen above snaplen", caplen: 0x7fffffff, length: 0x7fffffff},
-		{name: "caplen above length", caplen: 60, length: 50},
+		{name: "caplen above snaplen", caplen: 0x7fffffff, length: 0x7fffffff,
+			want: "record 6 at offset %d: captured length 2147483647 above the limit of 262144 bytes"},
+		{name: "caplen above length", caplen: 60, length: 50,
+			want: "record 6 at offset %d: captured length 60 above the packet's length 50"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +111,7 @@ func TestGarbledCapture(t *testing.T) {
 			sum, err := inspect.ReadPcap(bytes.NewReader(g), inspect.Options{}, &out)
 			require.ErrorIs(t, err, inspect.ErrBadCapture)
 			require.Contains(t, err.Error(), "garbled after 5 packets")
+			require.Contains(t, err.Error(), fmt.Sprintf(tt.want, off), "the record and where it starts")
 			require.Equal(t, wantSum, sum)
 			require.Equal(t, want.String(), out.String())
 		})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocarp/gocarp/internal/inspect"
@@ -24,6 +25,22 @@ func FuzzReadPcap(f *testing.F) {
 		f.Add(data, false)
 		f.Add(data[:len(data)*2/3], true)
 	}
+	// pcapng, as a seed of its own: its blocks are not pcap records.
+	r, err := pcapgo.NewReader(bytes.NewReader(readFile(f, "validate2.pcap")))
+	require.NoError(f, err)
+	var ng bytes.Buffer
+	nw, err := pcapgo.NewNgWriter(&ng, r.LinkType())
+	require.NoError(f, err)
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		require.NoError(f, nw.WritePacket(ci, data))
+	}
+	require.NoError(f, nw.Flush())
+	f.Add(ng.Bytes(), false)
+
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	_, _ = zw.Write(readFile(f, "validate2.pcap"))

@@ -3,7 +3,7 @@ package inspect
 import (
 	"encoding/binary"
 
-	"github.com/gopacket/gopacket/layers"
+	"github.com/gocarp/gocarp/internal/pcapfile"
 )
 
 // EtherTypes the decoder follows.
@@ -25,11 +25,11 @@ const (
 )
 
 // linkSupported reports whether networkLayer understands lt.
-func linkSupported(lt layers.LinkType) bool {
+func linkSupported(lt pcapfile.LinkType) bool {
 	switch lt {
-	case layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2,
-		layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6,
-		layers.LinkTypeNull, layers.LinkTypeLoop:
+	case pcapfile.LinkTypeEN10MB, pcapfile.LinkTypeLinuxSLL, pcapfile.LinkTypeLinuxSLL2,
+		pcapfile.LinkTypeRaw, pcapfile.LinkTypeRawBSD, pcapfile.LinkTypeRawOpen, pcapfile.LinkTypeIPv4, pcapfile.LinkTypeIPv6,
+		pcapfile.LinkTypeNull, pcapfile.LinkTypeLoop:
 		return true
 	}
 	return false
@@ -38,9 +38,9 @@ func linkSupported(lt layers.LinkType) bool {
 // networkLayer returns the IP packet inside a frame of link type lt, or
 // false when the frame carries something else (ARP, say) or is too short
 // for its link header.
-func networkLayer(lt layers.LinkType, frame []byte) ([]byte, bool) {
+func networkLayer(lt pcapfile.LinkType, frame []byte) ([]byte, bool) {
 	switch lt {
-	case layers.LinkTypeEthernet:
+	case pcapfile.LinkTypeEN10MB:
 		if len(frame) < ethernetHeaderLen {
 			return nil, false
 		}
@@ -54,24 +54,24 @@ func networkLayer(lt layers.LinkType, frame []byte) ([]byte, bool) {
 			et = binary.BigEndian.Uint16(frame[off:])
 		}
 		return ipByEtherType(et, frame[off+2:])
-	case layers.LinkTypeLinuxSLL:
+	case pcapfile.LinkTypeLinuxSLL:
 		if len(frame) < sllHeaderLen {
 			return nil, false
 		}
 		return ipByEtherType(binary.BigEndian.Uint16(frame[14:]), frame[sllHeaderLen:])
-	case layers.LinkTypeLinuxSLL2:
+	case pcapfile.LinkTypeLinuxSLL2:
 		if len(frame) < sll2HeaderLen {
 			return nil, false
 		}
 		return ipByEtherType(binary.BigEndian.Uint16(frame[0:]), frame[sll2HeaderLen:])
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
+	case pcapfile.LinkTypeNull, pcapfile.LinkTypeLoop:
 		// The address family is in host (Null) or network (Loop) order and
 		// AF_INET6 differs between BSDs: the IP version nibble is simpler.
 		if len(frame) < nullHeaderLen {
 			return nil, false
 		}
 		return ipByVersion(frame[nullHeaderLen:])
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+	case pcapfile.LinkTypeRaw, pcapfile.LinkTypeRawBSD, pcapfile.LinkTypeRawOpen, pcapfile.LinkTypeIPv4, pcapfile.LinkTypeIPv6:
 		return ipByVersion(frame)
 	}
 	return nil, false

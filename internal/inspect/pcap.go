@@ -3,14 +3,11 @@ package inspect
 import (
 	"bufio"
 	"compress/gzip"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/gocarp/gocarp/internal/pcapfile"
 )
 
 var (
@@ -41,10 +38,6 @@ func (e *captureError) Error() string {
 func (e *captureError) Unwrap() error        { return e.err }
 func (e *captureError) Is(target error) bool { return target == ErrBadCapture }
 
-// pcapngMagic is the block type of a pcapng Section Header Block; it reads
-// the same in both byte orders.
-const pcapngMagic = 0x0a0d0d0a
-
 // ReadPcap reads a pcap or pcapng capture (gzipped or not) from r and
 // writes one line per CARP packet to w: text, or JSON with opts.JSON. Other
 // packets are only counted. Every advert is verified: both checksums and,
@@ -64,12 +57,7 @@ func ReadPcap(r io.Reader, opts Options, w io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	for {
-		data, ci, err := src.ReadPacketData()
-		if err == io.EOF && ci.CaptureLength > 0 {
-			// pcapgo reads a record header and then no data at all as
-			// io.EOF; a clean end comes before any header.
-			err = io.ErrUnexpectedEOF
-		}
+		rec, err := src.Next()
 		if err == io.EOF {
 			break
 		}
@@ -78,16 +66,17 @@ func ReadPcap(r io.Reader, opts Options, w io.Writer) (Summary, error) {
 			return e.sum, &captureError{packets: e.sum.Packets, err: err}
 		}
 		e.sum.Packets++
-		lt := src.linkType(ci)
-		if !linkSupported(lt) {
-			e.hint(fmt.Sprintf("carpd inspect: skipping packets of link type %v: %v\n", lt, ErrLinkType))
+		if !linkSupported(rec.LinkType) {
+			// Only pcapng gets here: each interface has its link type.
+			e.hint(fmt.Sprintf("carpd inspect: skipping packets of link type %v (%d): %v\n", rec.LinkType, rec.LinkType, ErrLinkType))
 			continue
 		}
-		ip, ok := networkLayer(lt, data)
+		ip, ok := networkLayer(rec.LinkType, rec.Data)
 		if !ok {
 			continue
 		}
-		if err := e.handle(ci.Timestamp, ip, ci.CaptureLength < ci.Length); err != nil {
+		// rec.Data is the reader's buffer: handle keeps none of it.
+		if err := e.handle(rec.Timestamp, ip, rec.CaptureLength < rec.Length); err != nil {
 			return e.sum, err
 		}
 	}
@@ -95,57 +84,29 @@ func ReadPcap(r io.Reader, opts Options, w io.Writer) (Summary, error) {
 	return e.sum, nil
 }
 
-// capture is a pcap or pcapng reader.
-type capture struct {
-	gopacket.PacketDataSource
-	linkType func(ci gopacket.CaptureInfo) layers.LinkType
-}
-
-// openCapture tells pcapng from pcap by the first four bytes, after
-// undoing gzip: pcapgo's readers each undo it, but only the decompressed
-// magic says which reader to use.
-func openCapture(r io.Reader) (*capture, error) {
+// openCapture undoes gzip, lazily (the bytes are inflated as records are
+// read), and opens the pcap or pcapng reader. A pcap file of a link type
+// the decoder does not know is refused before any output.
+func openCapture(r io.Reader) (*pcapfile.Reader, error) {
 	br := bufio.NewReader(r)
-	magic, err := br.Peek(4)
+	magic, err := br.Peek(2)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, gzErr := gzip.NewReader(br)
 		if gzErr != nil {
 			return nil, &captureError{err: fmt.Errorf("gzip: %w", gzErr)}
 		}
 		br = bufio.NewReader(gz)
-		magic, err = br.Peek(4)
+		magic, err = br.Peek(1)
 	}
+	if len(magic) == 0 && err == io.EOF {
+		return nil, &captureError{err: errors.New("empty input, not a pcap or pcapng capture")}
+	}
+	src, err := pcapfile.NewReader(br)
 	if err != nil {
-		if err == io.EOF {
-			if len(magic) == 0 {
-				return nil, &captureError{err: errors.New("empty input, not a pcap or pcapng capture")}
-			}
-			err = io.ErrUnexpectedEOF
-		}
 		return nil, &captureError{err: err}
 	}
-
-	if binary.LittleEndian.Uint32(magic) == pcapngMagic {
-		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
-		if err != nil {
-			return nil, &captureError{err: fmt.Errorf("pcapng: %w", err)}
-		}
-		return &capture{PacketDataSource: ng, linkType: func(ci gopacket.CaptureInfo) layers.LinkType {
-			// Each interface of a pcapng file has its own link type.
-			intf, err := ng.Interface(ci.InterfaceIndex)
-			if err != nil {
-				return layers.LinkType(0xffff) // not a link type we know
-			}
-			return intf.LinkType
-		}}, nil
+	if lt, ok := src.LinkType(); ok && !linkSupported(lt) {
+		return nil, fmt.Errorf("%w: %v (%d)", ErrLinkType, lt, lt)
 	}
-	pr, err := pcapgo.NewReader(br)
-	if err != nil {
-		return nil, &captureError{err: fmt.Errorf("pcap: %w", err)}
-	}
-	lt := pr.LinkType()
-	if !linkSupported(lt) {
-		return nil, fmt.Errorf("%w: %v (%d)", ErrLinkType, lt, uint32(lt))
-	}
-	return &capture{PacketDataSource: pr, linkType: func(gopacket.CaptureInfo) layers.LinkType { return lt }}, nil
+	return src, nil
 }
