@@ -176,7 +176,6 @@ func (g *Group) start() error {
 	}
 	g.started = true
 	g.counter = g.rand()
-	go g.notify.run()
 	var err error
 	if pl, ok := g.cfg.Transport.(packetListener); ok {
 		err = pl.ListenPackets(g.receivePacket)

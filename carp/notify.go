@@ -6,76 +6,78 @@ import (
 )
 
 // notifier runs callbacks one at a time, in the order they were queued, on
-// a goroutine of its own. The queue is unbounded so that queueing never
-// blocks the protocol; transitions are rare, so it stays short unless a
-// callback hangs, and then every transition is still delivered in order.
+// a goroutine that exists only while there are callbacks to run: a host
+// with hundreds of idle groups holds no goroutine for them. The queue is
+// unbounded so that queueing never blocks the protocol; transitions are
+// rare, so it stays short unless a callback hangs, and then every
+// transition is still delivered in order.
 type notifier struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	queue  []func()
-	busy   bool // a callback is running
-	closed bool
-	done   chan struct{}
+	mu      sync.Mutex
+	queue   []func()
+	running bool // a worker goroutine is serving the queue
+	closed  bool
+	idle    chan struct{} // closed when the current worker returns
 }
 
-func newNotifier() *notifier {
-	n := &notifier{done: make(chan struct{})}
-	n.cond = sync.NewCond(&n.mu)
-	return n
-}
+func newNotifier() *notifier { return &notifier{} }
 
+// enqueue queues f and starts a worker if none runs. After close, f is
+// dropped.
 func (n *notifier) enqueue(f func()) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
 	n.queue = append(n.queue, f)
-	n.mu.Unlock()
-	n.cond.Signal()
+	if !n.running {
+		n.running = true
+		n.idle = make(chan struct{})
+		go n.work(n.idle)
+	}
 }
 
-// run serves the queue until close, then drains what is left.
-func (n *notifier) run() {
-	defer close(n.done)
+// work serves the queue until it is empty.
+func (n *notifier) work(idle chan struct{}) {
+	defer close(idle)
 	for {
 		n.mu.Lock()
-		for len(n.queue) == 0 && !n.closed {
-			n.cond.Wait()
-		}
 		if len(n.queue) == 0 {
+			n.running = false
+			n.queue = nil // let a long queue's array go
 			n.mu.Unlock()
 			return
 		}
 		f := n.queue[0]
 		n.queue[0] = nil
 		n.queue = n.queue[1:]
-		n.busy = true
 		n.mu.Unlock()
 		f()
-		n.mu.Lock()
-		n.busy = false
-		n.mu.Unlock()
 	}
 }
 
 // wait returns once every callback queued before the call has returned.
 func (n *notifier) wait(ctx context.Context) error {
 	n.mu.Lock()
-	if len(n.queue) == 0 && !n.busy {
-		// Nothing queued or running (also before Start, when run has
-		// not been started, and after a drained close).
+	if !n.running {
 		n.mu.Unlock()
 		return nil
 	}
 	if n.closed {
+		// Nothing more is queued: the worker's end is the drain.
+		idle := n.idle
 		n.mu.Unlock()
 		select {
-		case <-n.done:
+		case <-idle:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	n.mu.Unlock()
+	// A worker runs: it will reach the marker after what is queued.
 	marker := make(chan struct{})
-	n.enqueue(func() { close(marker) })
+	n.queue = append(n.queue, func() { close(marker) })
+	n.mu.Unlock()
 	select {
 	case <-marker:
 		return nil
@@ -84,10 +86,10 @@ func (n *notifier) wait(ctx context.Context) error {
 	}
 }
 
-// close lets run return once the queue is empty.
+// close drops what is queued from now on; what is queued already still
+// runs.
 func (n *notifier) close() {
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
-	n.cond.Broadcast()
 }
