@@ -40,9 +40,10 @@ type job struct {
 	args   []string
 }
 
-// Runner runs scripts one at a time, in the order they were enqueued, on its
-// own goroutine, so the protocol never waits for a script. Its methods are safe
-// for concurrent use.
+// Runner runs scripts one at a time, in the order they were enqueued, on a
+// goroutine of its own that exists only while there are scripts to run (a
+// host with hundreds of idle groups holds none), so the protocol never waits
+// for a script. Its methods are safe for concurrent use.
 type Runner struct {
 	log     *slog.Logger
 	timeout time.Duration
@@ -58,12 +59,12 @@ type Runner struct {
 	enqueued uint64        // jobs accepted
 	finished uint64        // jobs run or dropped
 	progress chan struct{} // closed and replaced each time finished grows
-	wake     chan struct{} // 1-buffered nudge for the worker
-	done     chan struct{} // closed when the worker returns
+	working  bool          // a worker goroutine serves the queue
+	done     chan struct{} // closed when the current worker returns
 }
 
-// New starts a Runner. logger may be nil (nothing is logged). A timeout of 0
-// or less lets scripts run as long as they like.
+// New returns a Runner. logger may be nil (nothing is logged). A timeout of
+// 0 or less lets scripts run as long as they like.
 func New(logger *slog.Logger, timeout time.Duration) *Runner {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -75,10 +76,7 @@ func New(logger *slog.Logger, timeout time.Duration) *Runner {
 		abortCtx: ctx,
 		abort:    cancel,
 		progress: make(chan struct{}),
-		wake:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
 	}
-	go r.work()
 	return r
 }
 
@@ -97,15 +95,12 @@ func (r *Runner) Enqueue(script string, args ...string) {
 	}
 	r.queue = append(r.queue, job{script: script, args: append([]string(nil), args...)})
 	r.enqueued++
-	r.mu.Unlock()
-	r.nudge()
-}
-
-func (r *Runner) nudge() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	if !r.working {
+		r.working = true
+		r.done = make(chan struct{})
+		go r.work(r.done)
 	}
+	r.mu.Unlock()
 }
 
 // Flush waits until every script enqueued before the call has finished (or been
@@ -136,30 +131,31 @@ func (r *Runner) Flush(ctx context.Context) error {
 func (r *Runner) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
+	working, done := r.working, r.done
 	r.mu.Unlock()
-	r.nudge()
+	if !working {
+		return nil
+	}
 	select {
-	case <-r.done:
+	case <-done:
 		return nil
 	case <-ctx.Done():
 		r.abort(ErrClosed)
-		<-r.done
+		<-done
 		return ctx.Err()
 	}
 }
 
-func (r *Runner) work() {
-	defer close(r.done)
+// work runs the queue until it is empty.
+func (r *Runner) work(done chan struct{}) {
+	defer close(done)
 	for {
 		r.mu.Lock()
 		if len(r.queue) == 0 {
-			closed := r.closed
+			r.working = false
+			r.queue = nil
 			r.mu.Unlock()
-			if closed {
-				return
-			}
-			<-r.wake
-			continue
+			return
 		}
 		j := r.queue[0]
 		r.queue[0] = job{}
