@@ -81,7 +81,6 @@ type Daemon struct {
 	opts Options
 	log  *slog.Logger
 
-	mu     sync.Mutex
 	links  map[string]*ifaceLink
 	groups map[key]*group
 	order  []*group // as in the config, for logs and status
@@ -212,17 +211,6 @@ func (d *Daemon) stop(cancel context.CancelFunc, wg *sync.WaitGroup) error {
 	return errors.Join(errs...)
 }
 
-// Groups returns the names of the groups, in config order.
-func (d *Daemon) Groups() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]string, len(d.order))
-	for i, g := range d.order {
-		out[i] = g.name
-	}
-	return out
-}
-
 // logStatus logs ucarp's SIGUSR1 line for every group, "MASTER on eth0 id
 // 42", with the group's counters after it, and a line per link.
 func (d *Daemon) logStatus() {
@@ -257,7 +245,7 @@ func dropAttrs(m map[string]uint64) []any {
 func (d *Daemon) closeGroups() {
 	for _, g := range d.order {
 		_ = g.g.Close()
-		g.hooks.Close(context.Background()) //nolint:errcheck // nothing queued yet
+		_ = g.hooks.Close(context.Background()) // nothing was queued: no group ran
 	}
 }
 
@@ -268,18 +256,17 @@ func (d *Daemon) closeLinks() {
 }
 
 // sourceFor picks a group's IPv4 advert source on an interface: the
-// configured one, or the interface's first IPv4 address in the subnet of a
-// VIP, or its first IPv4 address at all. VIPs are never a source.
-func sourceFor(configured netip.Addr, vips []netip.Prefix, addrs []netip.Prefix) (netip.Addr, error) {
+// configured one, or the interface's first IPv4 address in the subnet of
+// one of vips, or its first IPv4 address at all. A VIP of any group of the
+// interface (vip) is never a source: one left on the interface by a crash
+// is not this host's own address.
+func sourceFor(configured netip.Addr, vips []netip.Prefix, addrs []netip.Prefix, vip func(netip.Addr) bool) (netip.Addr, error) {
 	if configured.IsValid() {
 		return configured, nil
 	}
-	isVIP := func(a netip.Addr) bool {
-		return slices.ContainsFunc(vips, func(p netip.Prefix) bool { return p.Addr() == a })
-	}
 	var cands []netip.Prefix
 	for _, p := range addrs {
-		if p.Addr().Is4() && !isVIP(p.Addr()) {
+		if p.Addr().Is4() && !vip(p.Addr()) {
 			cands = append(cands, p)
 		}
 	}
@@ -296,7 +283,7 @@ func sourceFor(configured netip.Addr, vips []netip.Prefix, addrs []netip.Prefix)
 	return cands[0].Addr(), nil
 }
 
-// sortedAddrs returns the addresses of an interface by family and value.
+// interfaceAddrs returns the addresses of an interface, IPv4 first.
 func interfaceAddrs(ifi *net.Interface) ([]netip.Prefix, error) {
 	list, err := ifi.Addrs()
 	if err != nil {

@@ -40,7 +40,7 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 	}
 	cc := gc.Carp()
 	if v4 {
-		src, err := sourceFor(gc.Source, gc.VIPs, l.addrs)
+		src, err := sourceFor(gc.Source, gc.VIPs, l.addrs, l.isVIP)
 		if err != nil {
 			return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(fmt.Errorf("interface %s: %w", gc.Interface, err))}
 		}

@@ -35,6 +35,8 @@ type ifaceLink struct {
 	vips *netif.VIPManager
 	// owner maps each VIP of the interface to its group.
 	owner map[netip.Addr]*group
+	// allVIPs holds every VIP of every group of the interface.
+	allVIPs map[netip.Addr]bool
 	// usable holds the addresses last seen, true for those usable (not in
 	// duplicate address detection), for the announcement a VIP gets when
 	// it becomes usable; WatchAddrs' goroutine owns it.
@@ -57,10 +59,14 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 		noMcast   = groups[0].NoMcast
 		sourceMAC = groups[0].SourceMAC
 	)
-	l := &ifaceLink{name: name, ifi: ifi, addrs: addrs, log: log.With("interface", name), owner: map[netip.Addr]*group{}}
+	l := &ifaceLink{name: name, ifi: ifi, addrs: addrs, log: log.With("interface", name),
+		owner: map[netip.Addr]*group{}, allVIPs: map[netip.Addr]bool{}}
 	manage := false
 	for _, g := range groups {
 		manage = manage || g.ManageVIPs
+		for _, p := range g.VIPs {
+			l.allVIPs[p.Addr()] = true
+		}
 		if g.NoMcast != noMcast {
 			return nil, &ExitError{Code: ExitConfig, Err: g.Wrap(fmt.Errorf(
 				"nomcast: %v here, %v in group %s: it is the setting of interface %s, the same for all its groups",
@@ -137,6 +143,9 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 	}
 	return l, nil
 }
+
+// isVIP reports whether a is a VIP of a group of the interface.
+func (l *ifaceLink) isVIP(a netip.Addr) bool { return l.allVIPs[a] }
 
 // permissionHint says what is missing when the kernel refuses a socket.
 func permissionHint(err error) error {
