@@ -92,8 +92,10 @@ type Config struct {
 	// Source is this node's real IPv4 address: the advert source, and the
 	// address the tie-break compares. Required unless every VIP is IPv6.
 	Source netip.Addr
-	// Source6 is this node's IPv6 link-local address, the source of IPv6
-	// adverts. Required when any VIP is IPv6.
+	// Source6 is the source of IPv6 adverts: this node's link-local
+	// address, as the BSDs send them, or a global one when a peer (Peers)
+	// sits behind a router, which does not forward link-local sources.
+	// Required when any VIP is IPv6.
 	Source6 netip.Addr
 	// Group is the IPv4 destination of adverts: 224.0.0.18 when zero.
 	Group netip.Addr
