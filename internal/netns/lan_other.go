@@ -116,3 +116,9 @@ func (h *Host) Capture(t testing.TB) *Capture { t.Fatal(errNotImplemented); retu
 
 // Frames returns nothing on this OS.
 func (c *Capture) Frames(match func(frame []byte) bool) [][]byte { return nil }
+
+// DropCARPMulticast skips t: nftables exist only on Linux.
+func (l *LAN) DropCARPMulticast(t testing.TB) (dropped func() (v4, v6 uint64)) {
+	t.Skip(SkipMessage + " (Linux only)")
+	return nil
+}

@@ -38,7 +38,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -425,7 +424,7 @@ func printHeader(w io.Writer, cfg config, b *bench) {
 	fmt.Fprintf(w, "failover-bench: CARP failover of carpd and ucarp on a LAN of network namespaces\n")
 	fmt.Fprintf(w, "command:  %s\n", strings.Join(append([]string{"failover-bench"}, os.Args[1:]...), " "))
 	fmt.Fprintf(w, "date:     %s\n", time.Now().Format(time.RFC3339))
-	fmt.Fprintf(w, "machine:  %d CPUs (nproc), kernel %s, %s\n", runtime.NumCPU(), kernel(), cpuModel())
+	fmt.Fprintf(w, "machine:  %s\n", lab.Machine())
 	fmt.Fprintf(w, "carpd:    %s (%s)\n", cfg.carpd, version(cfg.carpd, "--version"))
 	if slices.Contains(cfg.impls, "ucarp") {
 		fmt.Fprintf(w, "ucarp:    %s (%s)\n", cfg.ucarp, version(cfg.ucarp, "--help"))
@@ -433,28 +432,6 @@ func printHeader(w io.Writer, cfg config, b *bench) {
 	fmt.Fprintf(w, "flags:    %s\n", strings.Join(b.argv("IMPL", masterAddr, "0")[1:], " "))
 	fmt.Fprintf(w, "          master -s %s -k 0, backup -s %s -k 100; rounds %d each, interleaved %s\n", masterAddr, backupAddr, cfg.rounds, strings.Join(cfg.impls, ", "))
 	fmt.Fprintf(w, "times:    kernel receive timestamps of the adverts at an observer on the bridge\n\n")
-}
-
-func kernel() string {
-	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
-	if err != nil {
-		return "?"
-	}
-	return "Linux " + strings.TrimSpace(string(b))
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "CPU ?"
-	}
-	for line := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && (strings.TrimSpace(k) == "model name" || strings.TrimSpace(k) == "Model") {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "CPU ?"
 }
 
 // version is the first non-empty output line of bin arg.

@@ -230,7 +230,7 @@ func (b *bench) header(args []string) string {
 	c := b.cfg
 	fmt.Fprintf(&s, "    $ sudo %s\n\n", cmd)
 	fmt.Fprintf(&s, "- date: %s\n", time.Now().Format(time.RFC3339))
-	fmt.Fprintf(&s, "- machine: %d CPUs (nproc), %s, %s\n", runtime.NumCPU(), kernel(), cpuModel())
+	fmt.Fprintf(&s, "- machine: %s\n", lab.Machine())
 	fmt.Fprintf(&s, "- %d groups (vhid 1–%d, one VIP each), advbase %d s, on two hosts: a preferred (advskew 0 / priority %d), b (advskew %d / priority %d)\n",
 		c.n, c.n, c.advbase, prioPref, skewOther, prioOther)
 	fmt.Fprintf(&s, "- each implementation on a fresh LAN of network namespaces; measured after all VIPs were on a (at most %s) + %s, over %s; %d round(s), in the order %s\n",
@@ -773,28 +773,6 @@ func clockTicks() int {
 		}
 	}
 	return 100
-}
-
-func kernel() string {
-	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
-	if err != nil {
-		return "kernel ?"
-	}
-	return "Linux " + strings.TrimSpace(string(b))
-}
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "CPU ?"
-	}
-	for line := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && (strings.TrimSpace(k) == "model name" || strings.TrimSpace(k) == "Model") {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "CPU ?"
 }
 
 // versionWord is the i-th word (0-based) of the first non-empty output
