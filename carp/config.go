@@ -136,6 +136,9 @@ type Config struct {
 	Transport transport.Transport
 	// Clock is the time source: transport.SystemClock when nil.
 	Clock transport.Clock
+	// DrainTimeout bounds how long Run, once its ctx has ended, waits for
+	// the callbacks of the shutdown: DefaultDrainTimeout when zero.
+	DrainTimeout time.Duration
 	// Logger receives the group's logs: nothing is logged when nil.
 	Logger *slog.Logger
 	// Rand seeds the advert counter and IP IDs: a cryptographic source when
@@ -323,6 +326,12 @@ func (c Config) resolve() (*resolved, error) {
 	}
 	if c.Logger == nil {
 		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case c.DrainTimeout == 0:
+		r.DrainTimeout = DefaultDrainTimeout
+	case c.DrainTimeout < 0:
+		return nil, configError("DrainTimeout", "must not be negative, got %v", c.DrainTimeout)
 	}
 	return r, nil
 }

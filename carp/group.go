@@ -61,6 +61,7 @@ type Group struct {
 	timerSet bool // timer is armed
 
 	notify *notifier
+	done   chan struct{} // closed when the group stops
 }
 
 type dropLogState struct {
@@ -93,7 +94,17 @@ type Stats struct {
 
 // New validates cfg and returns a group ready to Start. A bad config is an
 // error wrapping ErrConfig that names the field.
+//
+// The group owns cfg.Transport from New on: a failed New closes it too.
 func New(cfg Config) (*Group, error) {
+	g, err := newGroup(cfg)
+	if err != nil && cfg.Transport != nil {
+		_ = cfg.Transport.Close()
+	}
+	return g, err
+}
+
+func newGroup(cfg Config) (*Group, error) {
 	r, err := cfg.resolve()
 	if err != nil {
 		return nil, err
@@ -112,6 +123,7 @@ func New(cfg Config) (*Group, error) {
 		dropped: make(map[string]uint64),
 		dropLog: make(map[string]dropLogState),
 		notify:  newNotifier(),
+		done:    make(chan struct{}),
 	}
 	if g.rand == nil {
 		g.rand = cryptoRand
@@ -168,11 +180,11 @@ func (g *Group) Start() error {
 func (g *Group) start() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.started {
-		return ErrStarted
-	}
 	if g.stopped {
 		return ErrStopped
+	}
+	if g.started {
+		return ErrStarted
 	}
 	g.started = true
 	g.counter = g.rand()
@@ -183,7 +195,7 @@ func (g *Group) start() error {
 		err = g.cfg.Transport.Listen(g.receive)
 	}
 	if err != nil {
-		g.stopped = true
+		g.halt()
 		g.notify.close()
 		return err
 	}
@@ -191,16 +203,28 @@ func (g *Group) start() error {
 	return nil
 }
 
-// Run starts the group and runs it until ctx ends, then shuts it down
-// gracefully (see Shutdown). It returns nil after a clean shutdown.
+// Run starts the group and blocks until it stops, as http.Server.Serve
+// does. When ctx ends it shuts the group down gracefully (Shutdown: a
+// MASTER bows out), waits up to Config.DrainTimeout for the callbacks, and
+// returns nil, or what went wrong in the shutdown. When the group is
+// stopped from elsewhere (Shutdown or Close) it returns ErrStopped. A ctx
+// that has already ended returns its error at once, and nothing starts; a
+// group that has stopped returns ErrStopped.
 func (g *Group) Run(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
 	if err := g.Start(); err != nil {
 		return err
 	}
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), DefaultDrainTimeout)
-	defer cancel()
-	return g.Shutdown(sctx)
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), g.cfg.DrainTimeout)
+		defer cancel()
+		return g.Shutdown(sctx)
+	case <-g.done:
+		return ErrStopped
+	}
 }
 
 // Shutdown stops the group gracefully: a MASTER first sends the bow-out
@@ -245,8 +269,11 @@ func (g *Group) Close() error {
 	return err
 }
 
-// halt stops the timers; g.mu is held.
+// halt stops the timers and marks the group stopped; g.mu is held.
 func (g *Group) halt() {
+	if !g.stopped {
+		close(g.done)
+	}
 	g.stopped = true
 	g.disarm()
 	g.timerGen++
@@ -313,7 +340,13 @@ func (g *Group) event(ev election.Event) error {
 		return ErrStopped
 	}
 	if !g.started {
-		return ErrNotStarted
+		switch ev.Kind {
+		case election.EventLinkDown, election.EventLinkUp, election.EventDemote:
+			// Remembered by the machine (in INIT, nothing to do yet):
+			// a link down at boot keeps the group in INIT from Start on.
+		default:
+			return ErrNotStarted
+		}
 	}
 	g.step(ev)
 	return nil

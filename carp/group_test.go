@@ -405,13 +405,31 @@ func TestGroupLifecycle(t *testing.T) {
 		l := newGtLAN(t)
 		n := l.node("a", "192.0.2.1", nil)
 		require.ErrorIs(t, n.g.Shutdown(ctx), carp.ErrNotStarted)
-		require.ErrorIs(t, n.g.SetLink(false), carp.ErrNotStarted)
-		require.ErrorIs(t, n.g.SetDemote(1), carp.ErrNotStarted)
 		require.ErrorIs(t, n.g.BowOut(), carp.ErrNotStarted)
 		require.Equal(t, carp.StateInit, n.g.State())
 		// Still usable.
 		require.NoError(t, n.g.Start())
 		require.Equal(t, carp.StateBackup, n.g.State())
+	})
+	t.Run("link down before start", func(t *testing.T) {
+		// A link down at boot: the group waits in INIT, sends nothing
+		// and never becomes MASTER until the carrier is back.
+		l := newGtLAN(t)
+		n := l.node("a", "192.0.2.1", nil)
+		require.NoError(t, n.g.SetLink(false))
+		require.NoError(t, n.g.SetDemote(3), "a demotion before start is kept")
+		require.NoError(t, n.g.Start())
+		require.Equal(t, carp.StateInit, n.g.State())
+		l.runUntil(time.Minute)
+		require.Equal(t, carp.StateInit, n.g.State())
+		require.Empty(t, l.adverts("a"))
+		require.Zero(t, n.g.Stats().SendErrors)
+		require.Empty(t, n.callbacks(t), "no OnMaster, and no OnBackup before BACKUP")
+		require.NoError(t, n.g.SetLink(true))
+		require.Equal(t, carp.StateBackup, n.g.State())
+		l.runUntil(time.Minute + 4*time.Second)
+		require.Equal(t, carp.StateMaster, n.g.State())
+		require.Equal(t, uint8(3), n.g.Stats().Demote)
 	})
 	t.Run("after shutdown", func(t *testing.T) {
 		l := newGtLAN(t)
@@ -420,7 +438,7 @@ func TestGroupLifecycle(t *testing.T) {
 		require.ErrorIs(t, n.g.SetLink(false), carp.ErrStopped)
 		require.ErrorIs(t, n.g.SetDemote(1), carp.ErrStopped)
 		require.ErrorIs(t, n.g.BowOut(), carp.ErrStopped)
-		require.ErrorIs(t, n.g.Start(), carp.ErrStarted)
+		require.ErrorIs(t, n.g.Start(), carp.ErrStopped)
 		require.NoError(t, n.g.Shutdown(ctx), "a second Shutdown is a no-op")
 		require.NoError(t, n.g.Close())
 		require.ErrorIs(t, n.port.Send([]byte{0x45}), transport.ErrClosed, "Shutdown closes the transport")
@@ -460,32 +478,102 @@ func TestGroupLifecycle(t *testing.T) {
 
 // TestGroupRun runs a group on the real clock (a memnet port needs no Sim
 // to listen) and cancels it: Run shuts the group down and returns nil.
+// TestGroupRun: Run returns whenever the group stops, with the cause, as
+// http.Server.Serve does.
 func TestGroupRun(t *testing.T) {
-	port := memnet.NewNetwork(memnet.NewSim(1, gtT0)).Attach("a")
-	var rec gtRecorder
-	g, err := carp.New(carp.Config{
-		VHID: gtVHID, VIPs: []netip.Addr{gtVIP}, Password: gtPassword,
-		Source: netip.MustParseAddr("192.0.2.1"), Transport: port,
-		OnBackup: rec.onBackup, OnMaster: rec.onMaster,
-	})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- g.Run(ctx) }()
-	cancel()
-	select {
-	case err := <-errc:
+	mk := func(t *testing.T) (*carp.Group, *memnet.Port, *gtRecorder) {
+		port := memnet.NewNetwork(memnet.NewSim(1, gtT0)).Attach("a")
+		rec := &gtRecorder{}
+		g, err := carp.New(carp.Config{
+			VHID: gtVHID, VIPs: []netip.Addr{gtVIP}, Password: gtPassword,
+			Source: netip.MustParseAddr("192.0.2.1"), Transport: port,
+			OnBackup: rec.onBackup, OnMaster: rec.onMaster,
+		})
 		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context was cancelled")
+		t.Cleanup(func() { _ = g.Close() })
+		return g, port, rec
 	}
-	require.ErrorIs(t, port.Send([]byte{0x45}), transport.ErrClosed, "Run's shutdown closes the transport")
-	require.ErrorIs(t, g.Start(), carp.ErrStarted)
-	require.ErrorIs(t, g.SetLink(true), carp.ErrStopped)
-	require.ErrorIs(t, g.Run(context.Background()), carp.ErrStarted)
-	// Shutdown waited for the start callback.
-	require.Len(t, rec.snapshot(), 1)
-	require.True(t, strings.HasPrefix(rec.snapshot()[0], "OnBackup INIT->BACKUP (start)"), rec.snapshot()[0])
+	// run calls Run on its own goroutine and returns its result.
+	run := func(g *carp.Group, ctx context.Context) <-chan error {
+		errc := make(chan error, 1)
+		go func() { errc <- g.Run(ctx) }()
+		return errc
+	}
+	result := func(t *testing.T, errc <-chan error) error {
+		t.Helper()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(10 * time.Second): // correctness bound, not a timing claim
+			t.Fatal("Run did not return")
+			return nil
+		}
+	}
+	started := func(t *testing.T, g *carp.Group) {
+		t.Helper()
+		require.Eventually(t, func() bool { return g.State() == carp.StateBackup }, 10*time.Second, time.Millisecond)
+	}
+
+	t.Run("ctx ends", func(t *testing.T) {
+		g, port, rec := mk(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := run(g, ctx)
+		started(t, g)
+		cancel()
+		require.NoError(t, result(t, errc))
+		require.ErrorIs(t, port.Send([]byte{0x45}), transport.ErrClosed, "Run's shutdown closes the transport")
+		require.ErrorIs(t, g.Start(), carp.ErrStopped)
+		require.ErrorIs(t, g.SetLink(true), carp.ErrStopped)
+		require.ErrorIs(t, g.Run(context.Background()), carp.ErrStopped, "a stopped group does not run again")
+		// Shutdown waited for the start callback.
+		require.Len(t, rec.snapshot(), 1)
+		require.True(t, strings.HasPrefix(rec.snapshot()[0], "OnBackup INIT->BACKUP (start)"), rec.snapshot()[0])
+	})
+	t.Run("ctx already ended", func(t *testing.T) {
+		g, port, _ := mk(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		require.ErrorIs(t, g.Run(ctx), context.Canceled)
+		require.Equal(t, carp.StateInit, g.State(), "nothing started")
+		require.NoError(t, port.Send([]byte{0x45}), "nothing closed")
+		ctx2, cancel2 := context.WithCancel(context.Background())
+		errc := run(g, ctx2)
+		started(t, g)
+		cancel2()
+		require.NoError(t, result(t, errc))
+	})
+	t.Run("Close from elsewhere", func(t *testing.T) {
+		g, _, _ := mk(t)
+		errc := run(g, context.Background())
+		started(t, g)
+		require.NoError(t, g.Close())
+		require.ErrorIs(t, result(t, errc), carp.ErrStopped)
+	})
+	t.Run("Shutdown from elsewhere", func(t *testing.T) {
+		g, _, _ := mk(t)
+		errc := run(g, context.Background())
+		started(t, g)
+		require.NoError(t, g.Shutdown(context.Background()))
+		require.ErrorIs(t, result(t, errc), carp.ErrStopped)
+	})
+	t.Run("running twice", func(t *testing.T) {
+		g, _, _ := mk(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := run(g, ctx)
+		started(t, g)
+		require.ErrorIs(t, g.Run(ctx), carp.ErrStarted)
+		cancel()
+		require.NoError(t, result(t, errc))
+	})
+}
+
+// A failed New closes the transport it was given: the group owns it from
+// New on, even when there is no group.
+func TestGroupNewFailureClosesTransport(t *testing.T) {
+	port := memnet.NewNetwork(memnet.NewSim(1, gtT0)).Attach("a")
+	_, err := carp.New(carp.Config{VHID: 0, Transport: port})
+	require.ErrorIs(t, err, carp.ErrConfig)
+	require.ErrorIs(t, port.Send([]byte{0x45}), transport.ErrClosed)
 }
 
 // gtPair starts "a" (192.0.2.1, advskew 0) and "b" (192.0.2.2, advskew 100)
