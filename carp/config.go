@@ -21,10 +21,30 @@ const (
 	StateInit   = election.Init
 	StateBackup = election.Backup
 	StateMaster = election.Master
+	// StateStopped is the state of a group after Shutdown or Close.
+	StateStopped = election.Stopped
 )
 
-// Reason says why a transition happened.
+// Reason says why a transition happened. It encodes as its name
+// ("master down") in JSON and in slog's handlers.
 type Reason = election.Reason
+
+// The reasons of a Transition.
+const (
+	ReasonStart             = election.ReasonStart             // started: INIT → BACKUP
+	ReasonMasterDown        = election.ReasonMasterDown        // no advert from the master within master-down
+	ReasonPreempt           = election.ReasonPreempt           // a worse master was preempted (Preempt)
+	ReasonMasterWillTimeOut = election.ReasonMasterWillTimeOut // the master advertises slower than our master-down
+	ReasonBetterMaster      = election.ReasonBetterMaster      // a better master was heard
+	ReasonTieBreak          = election.ReasonTieBreak          // an equal master, settled by the tie-break
+	ReasonLowerDemote       = election.ReasonLowerDemote       // settled by the demote byte (DemoteByte)
+	ReasonLinkDown          = election.ReasonLinkDown          // carrier lost (SetLink(false)): to INIT
+	ReasonLinkUp            = election.ReasonLinkUp            // carrier back: INIT → BACKUP
+	ReasonBowOut            = election.ReasonBowOut            // this group bowed out (BowOut, Shutdown)
+	ReasonPeerBowOut        = election.ReasonPeerBowOut        // the master bowed out: taking over at once
+	ReasonDemoted           = election.ReasonDemoted           // this group's priority got worse (SetDemote, send errors)
+	ReasonStopped           = election.ReasonStopped           // the group stopped (Shutdown, Close): to STOPPED
+)
 
 // TieBreak selects how a master resolves an advert with exactly its own
 // priority.
@@ -54,10 +74,21 @@ const (
 	DemoteByte = election.DemoteByte
 )
 
-// Transition is one change of state, as passed to the callbacks.
+// Transition is one change of state, as passed to the callbacks. It says
+// which group changed, so one callback can serve several groups.
 type Transition struct {
+	// Interface and VHID identify the group (Config.Interface, VHID).
+	Interface string
+	VHID      uint8
+	// VIPs are the group's virtual addresses. The caller must not modify
+	// the slice.
+	VIPs     []netip.Addr
 	From, To State
 	Reason   Reason
+	// Master is the master as this group knows it after the change: its
+	// own source when it became MASTER, the source of the advert that
+	// decided otherwise, or the zero Addr when none has been heard.
+	Master netip.Addr
 	// At is the time of the change on the group's clock.
 	At time.Time
 	// Seq numbers a group's transitions from 1, so a callback can tell
@@ -65,8 +96,26 @@ type Transition struct {
 	Seq uint64
 }
 
+// String returns "eth0 vhid 42: BACKUP -> MASTER (master down)".
 func (t Transition) String() string {
-	return fmt.Sprintf("%s -> %s (%s)", t.From, t.To, t.Reason)
+	return fmt.Sprintf("%s vhid %d: %s -> %s (%s)", t.Interface, t.VHID, t.From, t.To, t.Reason)
+}
+
+// LogValue logs a Transition as its parts, with the attribute names the
+// group's own logs use.
+func (t Transition) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("interface", t.Interface),
+		slog.Int("vhid", int(t.VHID)),
+		slog.String("from", t.From.String()),
+		slog.String("to", t.To.String()),
+		slog.String("reason", t.Reason.String()),
+		slog.Uint64("seq", t.Seq),
+	}
+	if t.Master.IsValid() {
+		attrs = append(attrs, slog.String("master", t.Master.String()))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Announcer sends the unsolicited announcements (gratuitous ARP for IPv4,

@@ -62,6 +62,8 @@ type Group struct {
 
 	notify *notifier
 	done   chan struct{} // closed when the group stops
+	// stepFrom is the source of the advert being handled, during its step.
+	stepFrom netip.Addr
 }
 
 type dropLogState struct {
@@ -244,7 +246,7 @@ func (g *Group) Shutdown(ctx context.Context) error {
 	if g.m.State() == StateMaster {
 		g.step(election.Event{Kind: election.EventBowOut})
 	}
-	g.halt()
+	g.stop()
 	g.mu.Unlock()
 	err := g.cfg.Transport.Close()
 	if werr := g.notify.wait(ctx); werr != nil && err == nil {
@@ -255,18 +257,30 @@ func (g *Group) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the group at once, without a farewell: to its peers it looks
-// like a crash. Callbacks already queued still run.
+// like a crash. A MASTER still tells OnBackup, with a last transition to
+// STOPPED (reason ReasonStopped), so that an application stops serving.
+// Callbacks already queued still run; Close does not wait for them.
 func (g *Group) Close() error {
 	g.mu.Lock()
 	if g.stopped {
 		g.mu.Unlock()
 		return nil
 	}
-	g.halt()
+	g.stop()
 	g.mu.Unlock()
 	err := g.cfg.Transport.Close()
 	g.notify.close()
 	return err
+}
+
+// stop reports the last transition, to STOPPED, once the group had
+// started, and halts it; g.mu is held.
+func (g *Group) stop() {
+	if g.started && !g.stopped {
+		g.transition(g.clock.Now(), election.Action{Kind: election.ActionTransition,
+			From: g.m.State(), To: StateStopped, Reason: ReasonStopped})
+	}
+	g.halt()
 }
 
 // halt stops the timers and marks the group stopped; g.mu is held.
@@ -290,6 +304,14 @@ func (g *Group) WaitCallbacks(ctx context.Context) error {
 func (g *Group) State() State {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.state()
+}
+
+// state is the group's state: the machine's, or STOPPED; g.mu is held.
+func (g *Group) state() State {
+	if g.stopped {
+		return StateStopped
+	}
 	return g.m.State()
 }
 
@@ -298,7 +320,7 @@ func (g *Group) Stats() Stats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.stats
-	s.State = g.m.State()
+	s.State = g.state()
 	s.Demote = g.m.Demote()
 	s.Counter = g.counter
 	s.Dropped = make(map[string]uint64, len(g.dropped))
@@ -387,12 +409,14 @@ func (g *Group) handle() {
 	g.stats.AdvertsReceived++
 	// Adopt the peer's counter (spec §3): our next advert continues it.
 	g.counter = a.Counter
+	g.stepFrom = g.pkt.Src
 	g.step(election.Event{Kind: election.EventAdvert, Advert: election.Advert{
 		Src:     electionAddr(g.pkt.Src),
 		AdvBase: a.AdvBase,
 		AdvSkew: a.AdvSkew,
 		Demote:  a.Demote,
 	}})
+	g.stepFrom = netip.Addr{}
 	// The advert's source is the master unless we are (still, or now).
 	if g.m.State() != StateMaster {
 		g.stats.Master = g.pkt.Src
@@ -481,15 +505,26 @@ func (g *Group) stepOnce(now time.Time, ev election.Event, next *election.Event)
 
 func (g *Group) transition(now time.Time, act election.Action) {
 	g.seq++
-	t := Transition{From: act.From, To: act.To, Reason: act.Reason, At: now, Seq: g.seq}
-	g.stats.Transitions++
-	g.stats.LastTransition = t
-	if t.To == StateMaster {
+	if act.To == StateMaster {
 		g.stats.Master = g.cfg.Source
 		if !g.stats.Master.IsValid() {
 			g.stats.Master = g.cfg.Source6
 		}
+	} else if act.From == StateMaster || act.To == StateBackup {
+		// The advert being handled, if any, decided it: its source is
+		// the master now (receive sets it after the step, for Stats).
+		if g.stepFrom.IsValid() {
+			g.stats.Master = g.stepFrom
+		} else if act.From == StateMaster {
+			g.stats.Master = netip.Addr{}
+		}
 	}
+	t := Transition{
+		Interface: g.cfg.Interface, VHID: g.cfg.VHID, VIPs: g.cfg.VIPs,
+		From: act.From, To: act.To, Reason: act.Reason, Master: g.stats.Master, At: now, Seq: g.seq,
+	}
+	g.stats.Transitions++
+	g.stats.LastTransition = t
 	g.log.Info("state change", "from", t.From.String(), "to", t.To.String(), "reason", t.Reason.String())
 	var cb func(Transition)
 	switch {

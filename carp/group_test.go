@@ -1,10 +1,13 @@
 package carp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"strings"
@@ -444,7 +447,7 @@ func TestGroupLifecycle(t *testing.T) {
 		require.ErrorIs(t, n.port.Send([]byte{0x45}), transport.ErrClosed, "Shutdown closes the transport")
 		// A stopped group runs no timers: it never takes over.
 		l.runUntil(time.Minute)
-		require.Equal(t, carp.StateBackup, n.g.State())
+		require.Equal(t, carp.StateStopped, n.g.State())
 		require.Empty(t, l.adverts("a"))
 	})
 	t.Run("after close", func(t *testing.T) {
@@ -601,7 +604,10 @@ func TestGroupCloseIsCrash(t *testing.T) {
 	require.Equal(t, []string{
 		gtCall(false, carp.StateInit, carp.StateBackup, election.ReasonStart, 0, 1),
 		gtCall(true, carp.StateBackup, carp.StateMaster, election.ReasonMasterDown, 3*time.Second, 2),
-	}, a.callbacks(t), "Close reports no transition")
+		// A MASTER that is closed tells OnBackup, so the app stops serving.
+		gtCall(false, carp.StateMaster, carp.StateStopped, carp.ReasonStopped, 5500*time.Millisecond, 3),
+	}, a.callbacks(t))
+	require.Equal(t, carp.StateStopped, a.g.State())
 	// To b it is a crash: b waits out its master-down time from a's last
 	// advert (5 s): 3 s + 100/256 s.
 	st := b.g.Stats()
@@ -615,7 +621,8 @@ func TestGroupShutdownMaster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, a.g.Shutdown(ctx))
-	require.Equal(t, carp.StateBackup, a.g.State())
+	require.Equal(t, carp.StateStopped, a.g.State())
+	require.Equal(t, carp.ReasonStopped, a.g.Stats().LastTransition.Reason)
 
 	bow := l.advertsBetween("a", 5500*time.Millisecond, time.Hour)
 	require.Len(t, bow, 1, "exactly one bow-out advert")
@@ -1466,4 +1473,29 @@ func TestGroupIPv6Only(t *testing.T) {
 	}
 	require.Equal(t, uint64(8), b.g.Stats().AdvertsReceived)
 	require.Equal(t, netip.MustParseAddr("fe80::1"), b.g.Stats().Master)
+}
+
+// A Transition says which group changed and who is master, and encodes
+// its state and reason as names, in JSON and in slog's JSON handler.
+func TestTransitionDescribesItself(t *testing.T) {
+	_, a, b := gtPair(t, nil)
+	st := b.g.Stats().LastTransition
+	require.Equal(t, "lan0", st.Interface)
+	require.Equal(t, uint8(gtVHID), st.VHID)
+	require.Equal(t, []netip.Addr{gtVIP}, st.VIPs)
+	require.Equal(t, carp.StateBackup, st.To)
+	ma := a.g.Stats().LastTransition
+	require.Equal(t, carp.StateMaster, ma.To)
+	require.Equal(t, a.cfg.Source, ma.Master, "a MASTER's master is itself")
+	require.Equal(t, a.cfg.Source, b.g.Stats().Master, "the backup knows the master")
+	require.Equal(t, "lan0 vhid 42: BACKUP -> MASTER (master down)", ma.String())
+
+	js, err := json.Marshal(ma)
+	require.NoError(t, err)
+	require.Contains(t, string(js), `"From":"BACKUP","To":"MASTER","Reason":"master down"`)
+
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("t", "transition", ma, "state", carp.StateMaster)
+	require.Contains(t, buf.String(), `"transition":{"interface":"lan0","vhid":42,"from":"BACKUP","to":"MASTER","reason":"master down","seq":2,"master":"192.0.2.1"}`)
+	require.Contains(t, buf.String(), `"state":"MASTER"`)
 }

@@ -231,14 +231,16 @@ func runSimulation(t *testing.T, seed int64, duration time.Duration) string {
 	sample := func(now time.Time) int {
 		masters := 0
 		for i, n := range nodes {
+			// A crashed node's group says STOPPED: that last transition
+			// is observed too (a MASTER reports it).
 			st := carp.StateInit
-			if n.alive {
+			if n.group != nil {
 				st = n.group.State()
 			}
 			if n.life != lastLife[i] {
 				last[i], lastLife[i] = carp.StateInit, n.life
 			}
-			if st != last[i] && n.alive {
+			if st != last[i] {
 				n.history = append(n.history, obs{life: n.life, from: last[i], to: st, at: now})
 			}
 			last[i] = st

@@ -13,6 +13,9 @@ const (
 	Backup
 	// Master: owns the VIPs and advertises every interval.
 	Master
+	// Stopped is never a state of a Machine: a carp.Group reports it once
+	// it has stopped (Shutdown or Close), for good.
+	Stopped
 )
 
 // String returns "INIT", "BACKUP" or "MASTER", the names ucarp logs.
@@ -24,9 +27,15 @@ func (s State) String() string {
 		return "BACKUP"
 	case Master:
 		return "MASTER"
+	case Stopped:
+		return "STOPPED"
 	}
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
+
+// MarshalText returns the name String returns, so that a State encodes as
+// "MASTER" in JSON and in slog's handlers, not as a number.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // TieBreak selects what a master does when it hears an advert exactly as good
 // as its own (same demote, advbase and advskew).
@@ -179,6 +188,7 @@ const (
 	ReasonReassert                        // a worse master was heard: re-announce the VIPs
 	ReasonDelayedARP                      // second gratuitous ARP, two adverts after the first
 	ReasonDemoted                         // our advertised priority got worse: tell peers at once
+	ReasonStopped                         // the group stopped (carp.Group's Shutdown or Close); never from a Machine
 )
 
 var reasonNames = [...]string{
@@ -198,6 +208,7 @@ var reasonNames = [...]string{
 	ReasonReassert:          "reassert",
 	ReasonDelayedARP:        "delayed arp",
 	ReasonDemoted:           "demoted",
+	ReasonStopped:           "stopped",
 }
 
 // String returns short lower-case text, e.g. "master down".
@@ -207,6 +218,9 @@ func (r Reason) String() string {
 	}
 	return "Reason(" + strconv.Itoa(int(r)) + ")"
 }
+
+// MarshalText returns the name String returns ("master down").
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // ActionKind says what the caller must do.
 type ActionKind uint8

@@ -116,6 +116,13 @@ func (g *group) start() error {
 // transition runs on the group's callback goroutine, in order; nothing in
 // it blocks: scripts are queued and VIP changes go to the VIP manager.
 func (g *group) transition(t carp.Transition, master bool) {
+	if t.Reason == carp.ReasonStopped {
+		// A MASTER stopped without a bow-out (no -z): ucarp runs no
+		// script then, and leaves what its scripts added. Managed VIPs go
+		// when the VIP manager stops, as they always did.
+		g.log.Info("stopped as MASTER without bowing out: no down script")
+		return
+	}
 	// ucarp's wording; the state is the one entered, which is INIT (not
 	// BACKUP) after a carrier loss.
 	g.log.Info("switching to state: "+t.To.String(), "reason", t.Reason.String())
