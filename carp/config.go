@@ -205,7 +205,13 @@ type Config struct {
 	OnBackup func(Transition)
 	// Callbacks are called one at a time, in order, from a goroutine of the
 	// group's own: a slow callback delays later callbacks, never the
-	// protocol.
+	// protocol. On a virtual clock that settles (transport.Settler, such
+	// as memnet.Sim) the clock waits for each callback before it moves
+	// on, so in a simulation a callback's effects are there when RunFor
+	// returns, the same on every run.
+	//
+	// A group's last transition, at Shutdown or Close, is to StateStopped
+	// (ReasonStopped); a MASTER reports it to OnBackup.
 }
 
 // ErrConfig is what every error about a Config matches (errors.Is).

@@ -29,5 +29,14 @@
 // Callbacks run in order on a goroutine of the group's own, so a slow one
 // never delays an advert. With a virtual clock and an in-memory network
 // (transport/memnet) a cluster of groups runs deterministically in one
-// goroutine: see examples/failover and the simulation in sim_test.go.
+// goroutine, and the clock waits for the callbacks: a test of an
+// application reads their effects right after RunFor (see
+// Example_serveWhileMaster, examples/failover and the simulation in
+// sim_test.go).
+//
+// Run behaves as http.Server.Serve: it returns when the group stops, nil
+// after the graceful shutdown its ctx asked for, ErrStopped when Shutdown
+// or Close stopped it from elsewhere. A group ends in StateStopped; a
+// MASTER that stops calls OnBackup with ReasonStopped, so an application
+// never keeps serving after its group is gone.
 package carp

@@ -535,9 +535,20 @@ func (g *Group) transition(now time.Time, act election.Action) {
 	case t.From == StateInit && t.To == StateBackup && t.Seq == 1 && !g.cfg.Neutral:
 		cb = g.cfg.OnBackup
 	}
-	if cb != nil {
-		g.notify.enqueue(func() { cb(t) })
+	if cb == nil {
+		return
 	}
+	if st, ok := g.clock.(transport.Settler); ok {
+		// A virtual clock waits for the callback before its next event:
+		// in a simulation it happens at its virtual time, every run.
+		release := st.Hold()
+		g.notify.enqueue(func() {
+			defer release()
+			cb(t)
+		})
+		return
+	}
+	g.notify.enqueue(func() { cb(t) })
 }
 
 func (g *Group) announce() {

@@ -910,6 +910,8 @@ func TestGroupCallbacks(t *testing.T) {
 // queued callbacks follow in order.
 func TestGroupBlockedCallback(t *testing.T) {
 	l := newGtLAN(t)
+	// The callback hangs on purpose: the simulation leaves it behind soon.
+	l.sim.HoldTimeout = 10 * time.Millisecond
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
 	t.Cleanup(func() {

@@ -223,3 +223,16 @@ func (s *scheduler) remove(i int) {
 	s.heap = s.heap[:n]
 	t.index = -1
 }
+
+// Settler is an optional add-on interface of a virtual Clock: one that
+// waits, before it moves time on, for the work that code above it has
+// handed to other goroutines (a group's callbacks), so that what the work
+// does happens at the virtual time it belongs to and a simulation is the
+// same on every run. memnet.Sim is one.
+type Settler interface {
+	// Hold tells the clock that work is under way; the clock waits for
+	// release before its next event (within a bound of its choosing, so
+	// that work that hangs does not hang the simulation). release may be
+	// called more than once.
+	Hold() (release func())
+}

@@ -9,7 +9,14 @@ import (
 	"github.com/gocarp/gocarp/transport"
 )
 
-var _ transport.Clock = (*Sim)(nil)
+var (
+	_ transport.Clock   = (*Sim)(nil)
+	_ transport.Settler = (*Sim)(nil)
+)
+
+// DefaultHoldTimeout is how long, in real time, a Sim waits for a piece of
+// held work (Hold) before it leaves it behind.
+const DefaultHoldTimeout = time.Second
 
 // Sim is a deterministic discrete-event simulator: a virtual clock and a
 // queue of scheduled functions. Time stands still until RunUntil, RunFor or
@@ -22,13 +29,82 @@ var _ transport.Clock = (*Sim)(nil)
 // goroutine is not a data race; events still run only inside RunUntil and
 // Step. Calling RunUntil, RunFor or Step from inside an event, or from two
 // goroutines at once, panics.
+//
+// Work that code above hands to other goroutines and declares with Hold (a
+// carp.Group's callbacks) is waited for before the next event and before
+// RunUntil returns, so it too happens at its virtual time: a test reads
+// the callbacks' effects right after RunFor, with nothing to wait for.
 type Sim struct {
+	// HoldTimeout bounds, in real time, the wait for each held piece of
+	// work: one still held then (a callback that hangs) is left behind
+	// and not waited for again. DefaultHoldTimeout when zero.
+	HoldTimeout time.Duration
+
 	mu      sync.Mutex
 	now     time.Time
 	seq     uint64
 	queue   eventQueue
 	running bool
 	rng     *rand.Rand
+	holds   map[*hold]struct{}
+}
+
+// hold is one piece of work a Sim waits for.
+type hold struct {
+	done      chan struct{}
+	abandoned bool // waited for once in vain: not waited for again
+}
+
+// Hold implements transport.Settler.
+func (s *Sim) Hold() (release func()) {
+	h := &hold{done: make(chan struct{})}
+	s.mu.Lock()
+	if s.holds == nil {
+		s.holds = make(map[*hold]struct{})
+	}
+	s.holds[h] = struct{}{}
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(h.done)
+			s.mu.Lock()
+			delete(s.holds, h)
+			s.mu.Unlock()
+		})
+	}
+}
+
+// settle waits for the held work, each piece at most HoldTimeout, until
+// none is left that has not been waited for in vain.
+func (s *Sim) settle() {
+	timeout := s.HoldTimeout
+	if timeout <= 0 {
+		timeout = DefaultHoldTimeout
+	}
+	for {
+		s.mu.Lock()
+		var next *hold
+		for h := range s.holds {
+			if !h.abandoned {
+				next = h
+				break
+			}
+		}
+		s.mu.Unlock()
+		if next == nil {
+			return
+		}
+		t := time.NewTimer(timeout)
+		select {
+		case <-next.done:
+		case <-t.C:
+			s.mu.Lock()
+			next.abandoned = true
+			s.mu.Unlock()
+		}
+		t.Stop()
+	}
 }
 
 // NewSim returns a Sim whose clock reads start and whose random source is
@@ -115,6 +191,7 @@ func (s *Sim) RunUntil(t time.Time) {
 	defer s.leave()
 	for s.runNext(t, true) {
 	}
+	s.settle()
 	s.mu.Lock()
 	if t.After(s.now) {
 		s.now = t
@@ -139,6 +216,7 @@ func (s *Sim) Step() bool {
 // it is due at or before limit. The lock is released while the event runs so
 // that it can schedule, cancel and read the clock.
 func (s *Sim) runNext(limit time.Time, bounded bool) bool {
+	s.settle()
 	s.mu.Lock()
 	if len(s.queue) == 0 || (bounded && s.queue[0].at.After(limit)) {
 		s.mu.Unlock()
