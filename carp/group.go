@@ -338,9 +338,21 @@ func (g *Group) BowOut() error {
 	return g.event(election.Event{Kind: election.EventBowOut})
 }
 
-// SetDemote sets the demotion count (0 = not demoted), advertised as the
-// Config's Demotion says. A demoted node loses elections against peers
-// that are not.
+// SetDemote sets the demotion count (0 = not demoted) and logs the change.
+// It makes this node less preferred, as Config.Demotion says; it does not
+// by itself hand mastership over:
+//   - DemoteSkew (the default, FreeBSD's way): the count is added to the
+//     advertised advskew, capped at 240. Every peer, ucarp included, sees a
+//     worse node; the master moves only to a backup that preempts
+//     (Preempt) and is now better, i.e. when the demotion exceeds the skew
+//     gap between them (+50 moves nothing between advskew 0 and 100; +101
+//     does). Without Preempt, nothing moves until the master fails.
+//   - DemoteByte (OpenBSD's way): the count goes in the demote byte, which
+//     gocarp and OpenBSD compare before timing: a backup with a lower
+//     demote takes over even without Preempt. ucarp and FreeBSD ignore it.
+//
+// To move mastership away now, call BowOut. SetDemote may be called before
+// Start.
 func (g *Group) SetDemote(n uint8) error {
 	return g.event(election.Event{Kind: election.EventDemote, Demote: n})
 }
@@ -369,6 +381,9 @@ func (g *Group) event(ev election.Event) error {
 		default:
 			return ErrNotStarted
 		}
+	}
+	if ev.Kind == election.EventDemote && ev.Demote != g.m.Demote() {
+		g.log.Info("demotion changed", "from", g.m.Demote(), "to", ev.Demote, "style", g.cfg.Demotion.String())
 	}
 	g.step(ev)
 	return nil

@@ -1501,3 +1501,34 @@ func TestTransitionDescribesItself(t *testing.T) {
 	require.Contains(t, buf.String(), `"transition":{"interface":"lan0","vhid":42,"from":"BACKUP","to":"MASTER","reason":"master down","seq":2,"master":"192.0.2.1"}`)
 	require.Contains(t, buf.String(), `"state":"MASTER"`)
 }
+
+// What SetDemote does in the default mode, as its doc says: the master
+// moves only to a backup that preempts and is better once demoted.
+func TestGroupDemoteSkewGap(t *testing.T) {
+	for _, tt := range []struct {
+		demote  uint8
+		preempt bool
+		moves   bool
+	}{
+		{1, true, false},
+		{50, true, false},
+		{100, true, false}, // equal: the ucarp tie-break keeps a (192.0.2.1)
+		{101, true, true},
+		{101, false, false},
+		{240, false, false},
+	} {
+		t.Run(fmt.Sprintf("demote %d preempt %v", tt.demote, tt.preempt), func(t *testing.T) {
+			l, a, b := gtPair(t, func(c *carp.Config) { c.Preempt = tt.preempt })
+			require.Equal(t, carp.StateMaster, a.g.State())
+			require.NoError(t, a.g.SetDemote(tt.demote))
+			l.runUntil(time.Minute)
+			if tt.moves {
+				require.Equal(t, carp.StateMaster, b.g.State())
+				require.Equal(t, carp.StateBackup, a.g.State())
+			} else {
+				require.Equal(t, carp.StateMaster, a.g.State())
+				require.Equal(t, carp.StateBackup, b.g.State())
+			}
+		})
+	}
+}
