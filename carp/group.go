@@ -118,7 +118,7 @@ func newGroup(cfg Config) (*Group, error) {
 	g := &Group{
 		cfg:     r,
 		clock:   r.Clock,
-		log:     r.Logger.With("interface", r.Interface, "vhid", r.VHID),
+		log:     groupLogger(r),
 		m:       m,
 		rand:    r.Rand,
 		buf:     make([]byte, 0, wire.IPv6HeaderLen+wire.AdvertLen),

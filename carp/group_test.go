@@ -20,6 +20,7 @@ import (
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/election"
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/internal/syncbuf"
 	"github.com/gocarp/gocarp/transport"
 	"github.com/gocarp/gocarp/transport/memnet"
 	"github.com/gocarp/gocarp/wire"
@@ -1531,4 +1532,16 @@ func TestGroupDemoteSkewGap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A simulation's logs carry its virtual time.
+func TestGroupLogsVirtualTime(t *testing.T) {
+	var buf syncbuf.Buffer
+	l := newGtLAN(t)
+	n := l.node("a", "192.0.2.1", func(c *carp.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+	}).start(t)
+	l.runUntil(4 * time.Second)
+	require.Equal(t, carp.StateMaster, n.g.State())
+	require.Contains(t, buf.String(), `"time":"2026-01-01T00:00:03Z","level":"INFO","msg":"state change","interface":"lan0","vhid":42,"from":"BACKUP","to":"MASTER"`)
 }
