@@ -1,6 +1,7 @@
 package carp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -203,6 +204,12 @@ type Config struct {
 	// on link loss, INIT) and when it first enters BACKUP at start unless
 	// Neutral is set.
 	OnBackup func(Transition)
+	// WhileMaster, when set, runs on a goroutine of its own each time the
+	// group becomes MASTER, with a ctx that ends the moment the group stops
+	// being MASTER or stops (client-go's OnStartedLeading): serve until
+	// ctx ends, then return. Shutdown waits for it to return, within its
+	// own ctx.
+	WhileMaster func(ctx context.Context, t Transition)
 	// Callbacks are called one at a time, in order, from a goroutine of the
 	// group's own: a slow callback delays later callbacks, never the
 	// protocol. On a virtual clock that settles (transport.Settler, such

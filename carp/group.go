@@ -64,6 +64,12 @@ type Group struct {
 	done   chan struct{} // closed when the group stops
 	// stepFrom is the source of the advert being handled, during its step.
 	stepFrom netip.Addr
+	// endMaster ends the ctx of the running WhileMaster; nil when none.
+	endMaster context.CancelFunc
+	// whileMaster counts the WhileMaster goroutines still running.
+	whileMaster sync.WaitGroup
+	// subs are the channels of Subscribe, in subscription order.
+	subs []*subscriber
 }
 
 type dropLogState struct {
@@ -253,7 +259,25 @@ func (g *Group) Shutdown(ctx context.Context) error {
 		err = werr
 	}
 	g.notify.close()
+	if werr := g.waitWhileMaster(ctx); werr != nil && err == nil {
+		err = werr
+	}
 	return err
+}
+
+// waitWhileMaster waits for the WhileMaster goroutines, or ctx.
+func (g *Group) waitWhileMaster(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		g.whileMaster.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Close stops the group at once, without a farewell: to its peers it looks
@@ -274,12 +298,17 @@ func (g *Group) Close() error {
 }
 
 // stop reports the last transition, to STOPPED, once the group had
-// started, and halts it; g.mu is held.
+// started, closes the subscriptions after it, and halts the group; g.mu is
+// held.
 func (g *Group) stop() {
 	if g.started && !g.stopped {
 		g.transition(g.clock.Now(), election.Action{Kind: election.ActionTransition,
 			From: g.m.State(), To: StateStopped, Reason: ReasonStopped})
 	}
+	for _, s := range g.subs {
+		g.deliver(s.end)
+	}
+	g.subs = nil
 	g.halt()
 }
 
@@ -540,6 +569,22 @@ func (g *Group) transition(now time.Time, act election.Action) {
 	}
 	g.stats.Transitions++
 	g.stats.LastTransition = t
+	if t.From == StateMaster && g.endMaster != nil {
+		g.endMaster()
+		g.endMaster = nil
+	}
+	if t.To == StateMaster && g.cfg.WhileMaster != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		g.endMaster = cancel
+		g.whileMaster.Add(1)
+		go func() {
+			defer g.whileMaster.Done()
+			g.cfg.WhileMaster(ctx, t)
+		}()
+	}
+	for _, s := range g.subs {
+		g.deliver(func() { s.send(t) })
+	}
 	g.log.Info("state change", "from", t.From.String(), "to", t.To.String(), "reason", t.Reason.String())
 	var cb func(Transition)
 	switch {
@@ -550,20 +595,24 @@ func (g *Group) transition(now time.Time, act election.Action) {
 	case t.From == StateInit && t.To == StateBackup && t.Seq == 1 && !g.cfg.Neutral:
 		cb = g.cfg.OnBackup
 	}
-	if cb == nil {
-		return
+	if cb != nil {
+		g.deliver(func() { cb(t) })
 	}
+}
+
+// deliver queues f on the callback goroutine; g.mu is held.
+func (g *Group) deliver(f func()) {
 	if st, ok := g.clock.(transport.Settler); ok {
 		// A virtual clock waits for the callback before its next event:
 		// in a simulation it happens at its virtual time, every run.
 		release := st.Hold()
 		g.notify.enqueue(func() {
 			defer release()
-			cb(t)
+			f()
 		})
 		return
 	}
-	g.notify.enqueue(func() { cb(t) })
+	g.notify.enqueue(f)
 }
 
 func (g *Group) announce() {
@@ -690,4 +739,35 @@ func (g *Group) expired() {
 	g.timerSet = false
 	g.timerAt = time.Time{}
 	g.step(election.Event{Kind: election.EventTimeout})
+}
+
+// Subscribe returns a channel that receives every transition of the
+// group, in order, from the group's callback goroutine, and is closed after
+// the last one (to StateStopped), for an application that selects over
+// several sources (raft's LeaderCh). A receiver that does not keep up
+// delays the callbacks after it, never the protocol: size buffer for the
+// transitions it may leave unread. unsubscribe stops the deliveries at
+// once; the channel is then not closed. Subscribing to a stopped group
+// returns a closed channel.
+func (g *Group) Subscribe(buffer int) (events <-chan Transition, unsubscribe func()) {
+	s := &subscriber{ch: make(chan Transition, max(buffer, 0)), cancel: make(chan struct{})}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		s.closed = true
+		close(s.ch)
+		return s.ch, func() {}
+	}
+	g.subs = append(g.subs, s)
+	return s.ch, func() {
+		s.once.Do(func() { close(s.cancel) })
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for i, x := range g.subs {
+			if x == s {
+				g.subs = append(g.subs[:i], g.subs[i+1:]...)
+				break
+			}
+		}
+	}
 }

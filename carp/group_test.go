@@ -1545,3 +1545,70 @@ func TestGroupLogsVirtualTime(t *testing.T) {
 	require.Equal(t, carp.StateMaster, n.g.State())
 	require.Contains(t, buf.String(), `"time":"2026-01-01T00:00:03Z","level":"INFO","msg":"state change","interface":"lan0","vhid":42,"from":"BACKUP","to":"MASTER"`)
 }
+
+// WhileMaster runs while the group is MASTER: its ctx ends at the very
+// transition that leaves MASTER, and Shutdown waits for it to return.
+func TestGroupWhileMaster(t *testing.T) {
+	type run struct {
+		t   carp.Transition
+		ctx context.Context
+	}
+	runs := make(chan run, 4)
+	returned := make(chan struct{}, 4)
+	l := newGtLAN(t)
+	a := l.node("a", "192.0.2.1", func(c *carp.Config) {
+		c.WhileMaster = func(ctx context.Context, tr carp.Transition) {
+			runs <- run{tr, ctx}
+			<-ctx.Done()
+			returned <- struct{}{}
+		}
+	}).start(t)
+	l.runUntil(4 * time.Second)
+	require.Equal(t, carp.StateMaster, a.g.State())
+	var r run
+	select {
+	case r = <-runs:
+	case <-time.After(5 * time.Second): // correctness bound
+		t.Fatal("WhileMaster did not run")
+	}
+	require.Equal(t, carp.StateMaster, r.t.To)
+	require.NoError(t, r.ctx.Err(), "still MASTER")
+
+	require.NoError(t, a.g.BowOut())
+	require.Error(t, r.ctx.Err(), "the ctx ends with mastership")
+	<-returned
+	l.runUntil(10 * time.Second) // alone: MASTER again after master-down
+	require.Equal(t, carp.StateMaster, a.g.State())
+	r = <-runs
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, a.g.Shutdown(ctx), "Shutdown waits for WhileMaster")
+	require.Error(t, r.ctx.Err())
+	require.Len(t, returned, 1, "it had returned when Shutdown did")
+}
+
+// Subscribe delivers every transition in order and closes after the last.
+func TestGroupSubscribe(t *testing.T) {
+	l := newGtLAN(t)
+	n := l.node("a", "192.0.2.1", nil)
+	events, _ := n.g.Subscribe(16)
+	other, unsubscribe := n.g.Subscribe(16)
+	n.start(t)
+	l.runUntil(4 * time.Second)
+	unsubscribe()
+	require.NoError(t, n.g.Shutdown(context.Background()))
+	var got []string
+	for tr := range events {
+		got = append(got, fmt.Sprintf("%s->%s (%s)", tr.From, tr.To, tr.Reason))
+	}
+	require.Equal(t, []string{
+		"INIT->BACKUP (start)",
+		"BACKUP->MASTER (master down)",
+		"MASTER->BACKUP (bow out)",
+		"BACKUP->STOPPED (stopped)",
+	}, got)
+	require.Len(t, other, 2, "the cancelled subscription got what came before")
+	stopped, _ := n.g.Subscribe(1)
+	_, open := <-stopped
+	require.False(t, open, "a stopped group's channel is closed")
+}

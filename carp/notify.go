@@ -93,3 +93,31 @@ func (n *notifier) close() {
 	n.closed = true
 	n.mu.Unlock()
 }
+
+// subscriber is one channel of Subscribe.
+type subscriber struct {
+	ch     chan Transition
+	cancel chan struct{} // closed by the unsubscribe func
+	once   sync.Once
+	closed bool // ch is closed; only the callback goroutine touches it
+}
+
+// send delivers t, waiting for the receiver (on the callback goroutine,
+// never the protocol's) unless the subscription has been cancelled.
+func (s *subscriber) send(t Transition) {
+	if s.closed {
+		return
+	}
+	select {
+	case s.ch <- t:
+	case <-s.cancel:
+	}
+}
+
+// end closes the channel after the last transition.
+func (s *subscriber) end() {
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
+	}
+}
