@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"wire":                    {"hmac"},
 	"carp":                    {"hmac", "election", "transport", "wire"},
 	"link":                    {"transport", "wire"},
+	"carpnet":                 {"arp", "carp", "link", "netif", "transport", "transport/afpacket", "wire"},
 }
 
 // TestLayering keeps the layers visible: nothing below imports what is

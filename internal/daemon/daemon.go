@@ -10,13 +10,10 @@
 package daemon
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -223,7 +220,7 @@ func (d *Daemon) logStatus() {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		st := d.links[n].link.Stats()
+		st := d.links[n].ifc.Link().Stats()
 		d.log.Info("link "+n, "interface", n, "received", st.Received, "delivered", st.Delivered,
 			slog.Group("dropped", dropAttrs(st.Dropped)...))
 	}
@@ -253,62 +250,4 @@ func (d *Daemon) closeLinks() {
 	for _, l := range d.links {
 		l.close()
 	}
-}
-
-// sourceFor picks a group's IPv4 advert source on an interface: the
-// configured one, or the interface's first IPv4 address in the subnet of
-// one of vips, or its first IPv4 address at all. A VIP of any group of the
-// interface (vip) is never a source: one left on the interface by a crash
-// is not this host's own address.
-func sourceFor(configured netip.Addr, vips []netip.Prefix, addrs []netip.Prefix, vip func(netip.Addr) bool) (netip.Addr, error) {
-	if configured.IsValid() {
-		return configured, nil
-	}
-	var cands []netip.Prefix
-	for _, p := range addrs {
-		if p.Addr().Is4() && !vip(p.Addr()) {
-			cands = append(cands, p)
-		}
-	}
-	if len(cands) == 0 {
-		return netip.Addr{}, errors.New("no IPv4 address to send adverts from (set source, or -s)")
-	}
-	for _, c := range cands {
-		for _, v := range vips {
-			if v.Addr().Is4() && c.Masked().Contains(v.Addr()) {
-				return c.Addr(), nil
-			}
-		}
-	}
-	return cands[0].Addr(), nil
-}
-
-// interfaceAddrs returns the addresses of an interface, IPv4 first.
-func interfaceAddrs(ifi *net.Interface) ([]netip.Prefix, error) {
-	list, err := ifi.Addrs()
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.Prefix
-	for _, a := range list {
-		if n, ok := a.(*net.IPNet); ok {
-			ip, ok := netip.AddrFromSlice(n.IP)
-			if !ok {
-				continue
-			}
-			bits, _ := n.Mask.Size()
-			out = append(out, netip.PrefixFrom(ip.Unmap(), bits))
-		}
-	}
-	slices.SortStableFunc(out, func(a, b netip.Prefix) int {
-		return cmp.Compare(boolInt(a.Addr().Is6()), boolInt(b.Addr().Is6()))
-	})
-	return out, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
