@@ -29,7 +29,7 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 		g.addrs = append(g.addrs, p.Addr())
 	}
 	cc := gc.Carp()
-	cc.Source = gc.Source // -s or source; zero: carpnet picks the interface's
+	cc.Source = gc.Source                    // -s or source; zero: carpnet picks the interface's
 	cc.Logger = d.log.With("group", gc.Name) // carp adds interface and vhid
 	cc.OnMaster = func(t carp.Transition) { g.transition(t, true) }
 	cc.OnBackup = func(t carp.Transition) { g.transition(t, false) }
