@@ -195,7 +195,9 @@ type Config struct {
 	// nil. Simulations pass a seeded one to be reproducible.
 	Rand func() uint64
 	// Announcer sends gratuitous ARP / neighbour advertisements on the
-	// engine's schedule. None are sent when nil.
+	// engine's schedule. None are sent when nil. The group does not own
+	// it: it never closes it, and the groups of one interface may share
+	// one (carpnet does).
 	Announcer Announcer
 
 	// OnMaster is called after the group becomes MASTER.
