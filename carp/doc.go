@@ -6,7 +6,9 @@
 // over a transport, and the callbacks. Groups on one interface can share a
 // link (package link): one socket, one parse per packet.
 //
-// A Group is what an application embeds:
+// A Group is what an application embeds. On Linux, package carpnet
+// builds it on a real interface in one call (socket, announcements,
+// carrier, managed VIPs); here it is over any transport:
 //
 //	g, err := carp.New(carp.Config{
 //		Interface: "eth0",
@@ -15,12 +17,19 @@
 //		Password:  []byte("secret"),
 //		Source:    self,          // this host's real IPv4 address
 //		AdvSkew:   100,           // a backup; lower is preferred
-//		Transport: conn,          // afpacket.Listen(...), or a memnet port
+//		Transport: port,          // a link's port, a memnet port, ...
 //		OnMaster:  func(t carp.Transition) { ... },
 //		OnBackup:  func(t carp.Transition) { ... },
+//		WhileMaster: func(ctx context.Context, t carp.Transition) {
+//			serve(ctx)            // ctx ends when mastership does
+//		},
 //	})
-//	if err != nil { ... }         // wraps ErrConfig and names the field
+//	if err != nil { ... }         // a *ConfigError naming the field
 //	err = g.Run(ctx)              // until ctx ends, then bows out
+//
+// Transitions describe themselves (interface, vhid, VIPs, the master
+// heard, the reason) and encode as names in JSON and slog; Subscribe
+// gives them on a channel for code that selects over several sources.
 //
 // Every protocol step happens under one mutex, entered from the
 // transport's handler, the clock's timers and the API (State, Stats,
