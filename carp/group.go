@@ -70,6 +70,8 @@ type Group struct {
 	whileMaster sync.WaitGroup
 	// subs are the channels of Subscribe, in subscription order.
 	subs []*subscriber
+	// probing: a link-up retry after a failed takeover is scheduled.
+	probing bool
 }
 
 type dropLogState struct {
@@ -517,16 +519,43 @@ func (g *Group) step(ev election.Event) {
 // advert was sent it stores the send result in next and reports true: the
 // caller feeds that back, and it may ask for more actions (ucarp's advskew
 // 240 after repeated failures is advertised at once). g.mu is held.
+//
+// A takeover is reported only once its first advert has gone out: when
+// the link cannot carry it (transport.ErrLinkDown), there is no MASTER,
+// no OnMaster and no announcement; the group goes to INIT as on a carrier
+// loss (see linkDownAtTakeover).
 func (g *Group) stepOnce(now time.Time, ev election.Event, next *election.Event) bool {
+	acts := g.m.Step(now, ev)
+	sent, sendErr := false, error(nil)
+	for _, act := range acts {
+		if act.Kind == election.ActionTransition && act.To == StateMaster {
+			for _, a := range acts {
+				if a.Kind == election.ActionSendAdvert {
+					sent, sendErr = true, g.send(a.Advert)
+					break
+				}
+			}
+			if errors.Is(sendErr, transport.ErrLinkDown) {
+				g.linkDownAtTakeover(now, act.From, sendErr)
+				return false
+			}
+			break
+		}
+	}
 	sendFailed, sendOK := false, false
-	for _, act := range g.m.Step(now, ev) {
+	for _, act := range acts {
 		switch act.Kind {
 		case election.ActionTransition:
 			g.transition(now, act)
 		case election.ActionGratuitousARP:
 			g.announce()
 		case election.ActionSendAdvert:
-			if err := g.send(act.Advert); err != nil {
+			err := sendErr
+			if !sent {
+				err = g.send(act.Advert)
+			}
+			sent = false // the pre-sent advert is the first one only
+			if err != nil {
 				g.stats.SendErrors++
 				g.log.Warn("sending advert", "err", err)
 				sendFailed = true
@@ -545,6 +574,36 @@ func (g *Group) stepOnce(now time.Time, ev election.Event, next *election.Event)
 		return false
 	}
 	return true
+}
+
+// linkDownAtTakeover handles a takeover whose first advert the link could
+// not carry: the machine, MASTER for an instant, goes to INIT as on a
+// carrier loss, and what is reported is from → INIT. The group tries again
+// (INIT → BACKUP) after an advert interval. g.mu is held.
+func (g *Group) linkDownAtTakeover(now time.Time, from State, err error) {
+	g.stats.SendErrors++
+	g.log.Warn("not taking over: the link cannot carry the advert", "err", err)
+	for _, act := range g.m.Step(now, election.Event{Kind: election.EventLinkDown}) {
+		if act.Kind == election.ActionTransition {
+			act.From = from // MASTER was never reported
+			g.transition(now, act)
+		}
+	}
+	// Tried again even when a carrier source will report the carrier: the
+	// link may have refused the advert for a moment only, and then no
+	// carrier change would ever bring the group back.
+	if g.probing {
+		return
+	}
+	g.probing = true
+	g.clock.AfterFunc(g.m.Interval(), func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.probing = false
+		if !g.stopped && g.m.State() == StateInit {
+			g.step(election.Event{Kind: election.EventLinkUp})
+		}
+	})
 }
 
 func (g *Group) transition(now time.Time, act election.Action) {

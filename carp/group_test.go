@@ -1612,3 +1612,30 @@ func TestGroupSubscribe(t *testing.T) {
 	_, open := <-stopped
 	require.False(t, open, "a stopped group's channel is closed")
 }
+
+// No MASTER without a sent advert: a group whose link cannot carry its
+// first advert (and that nobody told about the carrier) does not take
+// over, calls no OnMaster and announces nothing; it tries again each
+// interval, and takes over once the link carries the advert.
+func TestGroupNoMasterWithoutAdvert(t *testing.T) {
+	l := newGtLAN(t)
+	n := l.node("a", "192.0.2.1", nil)
+	n.port.SetUp(false) // sends fail with transport.ErrLinkDown
+	n.start(t)
+	l.runUntil(30 * time.Second)
+	require.NotEqual(t, carp.StateMaster, n.g.State())
+	st := n.g.Stats()
+	require.Zero(t, st.AdvertsSent)
+	require.Zero(t, st.Announcements)
+	for _, c := range n.callbacks(t) {
+		require.NotContains(t, c, "OnMaster", "no OnMaster without an advert")
+	}
+	require.NotContains(t, fmt.Sprint(st.LastTransition), "MASTER")
+
+	n.port.SetUp(true)
+	l.runUntil(40 * time.Second)
+	require.Equal(t, carp.StateMaster, n.g.State())
+	require.NotZero(t, n.g.Stats().AdvertsSent)
+	cb := n.callbacks(t)
+	require.Contains(t, cb[len(cb)-1], "OnMaster BACKUP->MASTER (master down)")
+}
