@@ -98,6 +98,9 @@ type Stats struct {
 	Dropped map[string]uint64
 	// Demote is the current demotion count (SetDemote).
 	Demote uint8
+	// AdvBase and AdvSkew are what the group advertises now: AdvSkew
+	// includes skew demotion and the send-error penalty.
+	AdvBase, AdvSkew uint8
 	// Counter is the last advert counter sent or adopted.
 	Counter uint64
 }
@@ -353,6 +356,8 @@ func (g *Group) Stats() Stats {
 	s := g.stats
 	s.State = g.state()
 	s.Demote = g.m.Demote()
+	adv := g.m.Advertised()
+	s.AdvBase, s.AdvSkew = adv.AdvBase, adv.AdvSkew
 	s.Counter = g.counter
 	s.Dropped = make(map[string]uint64, len(g.dropped))
 	for k, v := range g.dropped {

@@ -121,6 +121,10 @@ func (m *Machine) MasterDown() time.Duration { return m.masterDown }
 // Demote returns the demote count last set by EventDemote.
 func (m *Machine) Demote() uint8 { return m.demote }
 
+// Advertised returns what the machine advertises now: its advbase, its
+// advskew after skew demotion or send errors, and its demote byte.
+func (m *Machine) Advertised() Advert { return m.adv }
+
 // Step feeds one event at time now and returns the actions to perform, in
 // order. The slice is reused: it is valid until the next call to Step.
 // Step does not allocate.

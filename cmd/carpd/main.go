@@ -5,6 +5,8 @@
 //
 // Besides the daemon it has two tools:
 //
+//	carpd -c /etc/carpd/carpd.toml   (every group of the file, one process)
+//	carpd status [--json] [--control PATH]
 //	carpd inspect [-p PASS | -o FILE] [-a VIP]... [--json] (FILE.pcap | -i IFACE)
 //	carpd lab     (as root: a three-node CARP LAN in network namespaces)
 //
@@ -51,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return inspectMain(args[1:], stdout, stderr)
 		case "lab":
 			return labMain(args[1:], stdout, stderr)
+		case "status":
+			return statusMain(args[1:], stdout, stderr)
 		}
 	}
 	o, err := cli.Parse(args, os.Getenv)
@@ -109,7 +113,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	// Without -c, a shutdown is graceful only with -z, as in ucarp; a
 	// config file's groups always bow out and release their VIPs.
-	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log})
+	controlPath := o.Control
+	if controlPath == "" && o.ConfigFile != "" {
+		controlPath = cli.DefaultControl
+	}
+	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log, Control: controlPath})
 	if err != nil {
 		if code := exitCode(err); code == cli.ExitConfig && o.ConfigFile != "" {
 			// As a parse error: one plain line naming file, line, group

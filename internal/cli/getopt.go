@@ -26,6 +26,7 @@ const (
 	idScriptTimeout
 	idVersion
 	idManageVIPs
+	idControl
 )
 
 // options is ucarp 1.5.2's table (src/ucarp_p.h) followed by carpd's additions.
@@ -63,6 +64,7 @@ var options = []option{
 	{long: "version", id: idVersion, global: true},
 	{long: "manage-vips", id: idManageVIPs},
 	{long: "config", short: 'c', arg: true, global: true},
+	{long: "control", arg: true, id: idControl, global: true},
 }
 
 // globalFlags lists the options allowed with -c/--config, for its error.

@@ -28,6 +28,10 @@ const (
 	DefaultSourceMAC     = "real"
 	DefaultScriptTimeout = 10 * time.Second
 
+	// DefaultControl is the control socket of a carpd run with a config
+	// file, and the one carpd status asks.
+	DefaultControl = "/run/carpd.sock"
+
 	// PasswordEnv names the environment variable read for the password when
 	// neither -p nor -o is given. Unlike -p, it does not show in ps(1).
 	// carpd should unset it once parsed, or every script inherits the password.
@@ -81,6 +85,10 @@ type Options struct {
 	// one from the command line. With it, only the global options (-B,
 	// -D, -f, -z, --pidfile) are set; every group field stays zero.
 	ConfigFile string
+	// Control is --control PATH: the daemon's control socket. Empty: none
+	// for the ucarp command line (several carpd, one per group, would
+	// share a path), DefaultControl with a config file.
+	Control string
 	// Ignored holds operands (non-option words). ucarp ignores them silently, and
 	// Debian's ifupdown hook produces them when ucarp-xparam holds spaces; carpd
 	// should warn about them.
@@ -253,6 +261,11 @@ func (p *parser) apply(t token) error {
 		o.NoMcast = true
 	case idManageVIPs:
 		o.ManageVIPs = true
+	case idControl:
+		if v == "" {
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)
+		}
+		o.Control = v
 	case idPIDFile:
 		if v == "" {
 			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)
@@ -356,6 +369,7 @@ func (p *parser) finishConfig() (*Options, error) {
 		Facility:   o.Facility,
 		PIDFile:    o.PIDFile,
 		ConfigFile: o.ConfigFile,
+		Control:    o.Control,
 		Ignored:    o.Ignored,
 	}, nil
 }

@@ -562,3 +562,14 @@ func TestUsageListsEveryOption(t *testing.T) {
 		}
 	}
 }
+
+func TestControlFlag(t *testing.T) {
+	o, err := cli.Parse([]string{"-c", "/etc/carpd/carpd.toml", "--control", "/run/x.sock"}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "/run/x.sock", o.Control, "--control is kept with -c")
+	o, err = cli.Parse([]string{"-i", "eth0", "-s", "198.51.100.1", "-v", "1", "-p", "x", "-a", "198.51.100.100", "--control=/run/y.sock"}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "/run/y.sock", o.Control)
+	_, err = cli.Parse([]string{"-c", "f", "--control="}, nil)
+	require.ErrorContains(t, err, "empty path")
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/config"
+	"github.com/gocarp/gocarp/internal/control"
 )
 
 // ExitError carries the process exit status for an error: 1 for a bad
@@ -65,6 +66,9 @@ type Options struct {
 	Graceful bool
 	// Logger receives everything; nil discards.
 	Logger *slog.Logger
+	// Control is the path of the control socket (carpd status); none
+	// when empty.
+	Control string
 }
 
 // key identifies a group on the host.
@@ -138,6 +142,19 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if d.opts.Control != "" {
+		ln, err := control.Listen(d.opts.Control)
+		if err != nil {
+			d.closeGroups()
+			d.closeLinks()
+			return setupError("%w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			control.Serve(ctx, ln, d, d.log)
+		}()
+	}
 	for _, l := range d.links {
 		l.run(ctx, &wg)
 	}
@@ -250,4 +267,40 @@ func (d *Daemon) closeLinks() {
 	for _, l := range d.links {
 		l.close()
 	}
+}
+
+// Status reports every group, in config order, for the control socket.
+func (d *Daemon) Status() control.Status {
+	st := control.Status{Groups: make([]control.GroupStatus, 0, len(d.order))}
+	for _, g := range d.order {
+		s := g.g.Stats()
+		gs := control.GroupStatus{
+			Name:            g.name,
+			Interface:       g.cfg.Interface,
+			VHID:            g.cfg.VHID,
+			State:           s.State.String(),
+			Since:           s.LastTransition.At,
+			Reason:          s.LastTransition.Reason.String(),
+			AdvBase:         s.AdvBase,
+			AdvSkew:         s.AdvSkew,
+			Demote:          s.Demote,
+			Transitions:     s.Transitions,
+			AdvertsSent:     s.AdvertsSent,
+			AdvertsReceived: s.AdvertsReceived,
+			SendErrors:      s.SendErrors,
+			Announcements:   s.Announcements,
+			AnnounceErrors:  s.AnnounceErrors,
+		}
+		for _, v := range g.addrs {
+			gs.VIPs = append(gs.VIPs, v.String())
+		}
+		if s.Master.IsValid() {
+			gs.Master = s.Master.String()
+		}
+		if len(s.Dropped) > 0 {
+			gs.Dropped = s.Dropped
+		}
+		st.Groups = append(st.Groups, gs)
+	}
+	return st
 }

@@ -67,8 +67,8 @@ func TestManyGroups(t *testing.T) {
 		}
 		return gs
 	}
-	pa := startProc(t, a, "A", carpdBin, "-f", "none", "-c", writeConfig(t, t.TempDir(), cfgFor(0)))
-	pb := startProc(t, b, "B", carpdBin, "-f", "none", "-c", writeConfig(t, t.TempDir(), cfgFor(100)))
+	pa := startProc(t, a, "A", carpdBin, "-f", "none", "--control", controlPath(t), "-c", writeConfig(t, t.TempDir(), cfgFor(0)))
+	pb := startProc(t, b, "B", carpdBin, "-f", "none", "--control", controlPath(t), "-c", writeConfig(t, t.TempDir(), cfgFor(100)))
 
 	holdsAll := func(h *netns.Host) bool {
 		addrs, err := h.Addrs()
@@ -143,7 +143,7 @@ func TestConfigAgainstUcarp(t *testing.T) {
 		groups = append(groups, configGroup{vhid: v, vips: []string{vipOf(v).String() + "/24"}, advskew: 0})
 	}
 	cfg := writeConfig(t, t.TempDir(), groups)
-	startA := func() *proc { return startProc(t, a, "A", carpdBin, "-f", "none", "-z", "-c", cfg) }
+	startA := func() *proc { return startProc(t, a, "A", carpdBin, "-f", "none", "-z", "--control", controlPath(t), "-c", cfg) }
 	pa := startA()
 	var ucarps []*node
 	for _, v := range vhids {
@@ -235,11 +235,19 @@ func TestConfigRefused(t *testing.T) {
 	} {
 		path := filepath.Join(dir, "carpd.toml")
 		require.NoError(t, os.WriteFile(path, []byte(tt.file), 0o600))
-		p := startProc(t, h, tt.name, carpdBin, "-f", "none", "-c", path)
+		p := startProc(t, h, tt.name, carpdBin, "-f", "none", "--control", controlPath(t), "-c", path)
 		require.Equal(t, 1, p.waitExit(t), tt.name)
 		require.Contains(t, p.out.String(), tt.want, tt.name)
 		for _, a := range []string{"198.51.100.100", "198.51.100.101"} {
 			require.False(t, h.HasAddr(netip.MustParseAddr(a)), "%s: %s added", tt.name, a)
 		}
 	}
+}
+
+// controlPath is a control socket of the test's own: the daemons of
+// parallel tests share the file system, and /run/carpd.sock would be one
+// socket for all.
+func controlPath(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(t.TempDir(), "carpd.sock")
 }

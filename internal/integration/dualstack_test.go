@@ -180,8 +180,8 @@ func testDualStack(t *testing.T, manage, nodad bool) {
 	groups := func(skew int) []configGroup {
 		return []configGroup{{vhid: 42, vips: []string{dsVIP4.String() + "/24", dsVIP6.String() + "/64"}, advskew: skew, extra: extra}}
 	}
-	pa := startProc(t, a, "A", carpdBin, "-f", "none", "-c", writeConfig(t, t.TempDir(), groups(0)))
-	pb := startProc(t, b, "B", carpdBin, "-f", "none", "-c", writeConfig(t, t.TempDir(), groups(100)))
+	pa := startProc(t, a, "A", carpdBin, "-f", "none", "--control", controlPath(t), "-c", writeConfig(t, t.TempDir(), groups(0)))
+	pb := startProc(t, b, "B", carpdBin, "-f", "none", "--control", controlPath(t), "-c", writeConfig(t, t.TempDir(), groups(100)))
 	waitFor(t, "A holds both VIPs", func() bool {
 		return a.HasAddr(dsVIP4) && a.HasAddr(dsVIP6) && !b.HasAddr(dsVIP4) && !b.HasAddr(dsVIP6)
 	})

@@ -45,8 +45,8 @@ func TestUnicastMulticastFiltered(t *testing.T) {
 		return writeConfig(t, t.TempDir(), []configGroup{{vhid: 7, vips: vips, advskew: skew,
 			extra: "manage_vips = true\n" + peersLine(peers...)}})
 	}
-	pa := startProc(t, a, "A", carpdBin, "-f", "none", "-c", cfg(0, b.Addr.Addr(), llB))
-	pb := startProc(t, b, "B", carpdBin, "-f", "none", "-c", cfg(100, a.Addr.Addr(), llA))
+	pa := startProc(t, a, "A", carpdBin, "-f", "none", "--control", controlPath(t), "-c", cfg(0, b.Addr.Addr(), llB))
+	pb := startProc(t, b, "B", carpdBin, "-f", "none", "--control", controlPath(t), "-c", cfg(100, a.Addr.Addr(), llA))
 	waitFor(t, "A holds both VIPs, B none", func() bool {
 		return a.HasAddr(dsVIP4) && a.HasAddr(dsVIP6) && !b.HasAddr(dsVIP4) && !b.HasAddr(dsVIP6)
 	})
@@ -77,8 +77,8 @@ func TestUnicastRouted(t *testing.T) {
 		return writeConfig(t, t.TempDir(), []configGroup{{vhid: 9, vips: vips, advskew: skew,
 			extra: "manage_vips = false\n" + peersLine(peer.Addr.Addr(), peer.Addr6.Addr())}})
 	}
-	pa := startProc(t, a, "A", carpdBin, "-f", "none", "-c", cfg(0, b))
-	pb := startProc(t, b, "B", carpdBin, "-f", "none", "-c", cfg(100, a))
+	pa := startProc(t, a, "A", carpdBin, "-f", "none", "--control", controlPath(t), "-c", cfg(0, b))
+	pb := startProc(t, b, "B", carpdBin, "-f", "none", "--control", controlPath(t), "-c", cfg(100, a))
 	na, nb := carpdNode("A", a, pa), carpdNode("B", b, pb)
 	// SIGUSR1 before carpd catches it would kill it.
 	pa.waitOutput(t, regexp.MustCompile(`carpd started`))

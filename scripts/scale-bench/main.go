@@ -410,7 +410,9 @@ func (b *bench) start(f *fleet, impl string, round int, lan *lab.LAN, profiling 
 			if err := os.WriteFile(conf, []byte(carpdConfig(c.n, c.advbase, h.skew)), 0o600); err != nil {
 				return err
 			}
-			argv := []string{b.cfg.carpd, "-f", "none", "-c", conf}
+			// A control socket per host: the two share the file system.
+			sock := filepath.Join(b.dir, fmt.Sprintf("carpd-%s.sock", h.name))
+			argv := []string{b.cfg.carpd, "-f", "none", "--control", sock, "-c", conf}
 			if profiling && b.hook {
 				out := c.profile
 				if h.name == "b" {

@@ -1,0 +1,192 @@
+// Package control is carpd's control socket: a unix socket, readable and
+// writable by its owner only (root), on which `carpd status` and the
+// subcommands to come ask the running daemon. One request per connection,
+// one JSON object each way:
+//
+//	→ {"command":"status"}
+//	← {"ok":true,"status":{"groups":[...]}}
+//
+// A request is at most MaxRequest bytes; a client that sends more, or
+// nothing for RequestTimeout, is dropped. The daemon answers from its
+// serialized API (Handler), never from the protocol's goroutines.
+package control
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Limits on what a client may send.
+const (
+	MaxRequest     = 64 << 10
+	RequestTimeout = 5 * time.Second
+)
+
+var (
+	// ErrNotRunning: no daemon listens on the socket.
+	ErrNotRunning = errors.New("no carpd is running there")
+	// ErrPermission: the socket is not ours to talk to.
+	ErrPermission = errors.New("permission denied (the control socket is root's: run as root)")
+	// ErrInUse: another daemon listens on the socket already.
+	ErrInUse = errors.New("another carpd serves this control socket")
+)
+
+// Request is what a client asks.
+type Request struct {
+	Command string `json:"command"`
+}
+
+// Response is the daemon's answer.
+type Response struct {
+	OK     bool    `json:"ok"`
+	Error  string  `json:"error,omitempty"`
+	Status *Status `json:"status,omitempty"`
+}
+
+// Status is every group of the daemon, in config order.
+type Status struct {
+	Groups []GroupStatus `json:"groups"`
+}
+
+// GroupStatus is one group as carpd status shows it.
+type GroupStatus struct {
+	Name      string   `json:"name"`
+	Interface string   `json:"interface"`
+	VHID      uint8    `json:"vhid"`
+	VIPs      []string `json:"vips"`
+	State     string   `json:"state"`
+	// Since and Reason are those of the last transition.
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason"`
+	// Master is the master as the group knows it; "" when none is heard.
+	Master string `json:"master,omitempty"`
+	// AdvBase and AdvSkew are what the group advertises now.
+	AdvBase         uint8             `json:"advbase"`
+	AdvSkew         uint8             `json:"advskew"`
+	Demote          uint8             `json:"demote"`
+	Transitions     uint64            `json:"transitions"`
+	AdvertsSent     uint64            `json:"adverts_sent"`
+	AdvertsReceived uint64            `json:"adverts_received"`
+	SendErrors      uint64            `json:"send_errors"`
+	Announcements   uint64            `json:"announcements"`
+	AnnounceErrors  uint64            `json:"announce_errors"`
+	Dropped         map[string]uint64 `json:"dropped,omitempty"`
+}
+
+// Handler is the daemon's side.
+type Handler interface {
+	Status() Status
+}
+
+// Listen creates the socket at path, owner-only. A socket left behind by a
+// daemon that died is replaced; one a live daemon answers on is ErrInUse.
+func Listen(path string) (net.Listener, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("control socket %s: exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			_ = c.Close()
+			return nil, fmt.Errorf("control socket %s: %w", path, ErrInUse)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("control socket %s: %w", path, err)
+		}
+	}
+	ln, err := listenOwnerOnly(path)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	return ln, nil
+}
+
+// Serve answers on ln until ctx ends, then closes ln (which removes the
+// socket) and waits for the connections it is serving.
+func Serve(ctx context.Context, ln net.Listener, h Handler, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var wg sync.WaitGroup
+	go func() {
+		<-ctx.Done()
+		_ = ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				log.Warn("control socket", "err", err)
+				continue
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			serveConn(c, h, log)
+		}()
+	}
+	wg.Wait()
+}
+
+func serveConn(c net.Conn, h Handler, log *slog.Logger) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(RequestTimeout))
+	var req Request
+	resp := Response{}
+	line, err := bufio.NewReaderSize(io.LimitReader(c, MaxRequest), 4096).ReadSlice('\n')
+	switch {
+	case err != nil && !(errors.Is(err, io.EOF) && len(line) > 0):
+		resp.Error = "a request is one JSON object on one line, at most 64 KiB"
+	case json.Unmarshal(line, &req) != nil:
+		resp.Error = "a request is one JSON object on one line, at most 64 KiB"
+	default:
+		switch req.Command {
+		case "status":
+			st := h.Status()
+			resp.OK, resp.Status = true, &st
+		default:
+			resp.Error = fmt.Sprintf("unknown command %q", req.Command)
+		}
+	}
+	if err := json.NewEncoder(c).Encode(resp); err != nil {
+		log.Debug("control socket: answering", "err", err)
+	}
+}
+
+// Ask sends req to the daemon at path and returns its answer. The errors
+// say what is wrong: ErrNotRunning, ErrPermission, or the daemon's own.
+func Ask(path string, req Request) (*Response, error) {
+	c, err := net.DialTimeout("unix", path, 2*time.Second)
+	switch {
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
+		return nil, fmt.Errorf("%s: %w", path, ErrNotRunning)
+	case errors.Is(err, os.ErrPermission):
+		return nil, fmt.Errorf("%s: %w", path, ErrPermission)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(RequestTimeout))
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var resp Response
+	if err := json.NewDecoder(io.LimitReader(c, 16<<20)).Decode(&resp); err != nil {
+		return nil, fmt.Errorf("%s: reading the answer: %w", path, err)
+	}
+	if !resp.OK {
+		return &resp, fmt.Errorf("%s: %s", path, resp.Error)
+	}
+	return &resp, nil
+}

@@ -1,0 +1,108 @@
+package control_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gocarp/gocarp/internal/control"
+)
+
+type fake struct{ st control.Status }
+
+func (f fake) Status() control.Status { return f.st }
+
+// serve runs a control socket in a temporary directory until the test ends.
+func serve(t *testing.T, h control.Handler) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "carpd.sock")
+	ln, err := control.Listen(path)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		control.Serve(ctx, ln, h, nil)
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return path
+}
+
+func TestStatus(t *testing.T) {
+	want := control.Status{Groups: []control.GroupStatus{{
+		Name: "web", Interface: "eth0", VHID: 42, VIPs: []string{"198.51.100.100"}, State: "MASTER",
+		Since: time.Date(2026, 1, 1, 0, 0, 3, 0, time.UTC), Reason: "master down", Master: "198.51.100.1",
+		AdvBase: 1, AdvSkew: 0, AdvertsSent: 7, Dropped: map[string]uint64{"bad_digest": 2},
+	}}}
+	path := serve(t, fake{want})
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the socket is its owner's only")
+
+	resp, err := control.Ask(path, control.Request{Command: "status"})
+	require.NoError(t, err)
+	require.Equal(t, want, *resp.Status)
+
+	_, err = control.Ask(path, control.Request{Command: "reboot"})
+	require.ErrorContains(t, err, `unknown command "reboot"`)
+}
+
+func TestNotRunning(t *testing.T) {
+	dir := t.TempDir()
+	_, err := control.Ask(filepath.Join(dir, "none.sock"), control.Request{Command: "status"})
+	require.ErrorIs(t, err, control.ErrNotRunning)
+
+	// A socket left by a daemon that died: nobody answers.
+	path := filepath.Join(dir, "stale.sock")
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	require.NoError(t, ln.Close())
+	_, err = control.Ask(path, control.Request{Command: "status"})
+	require.ErrorIs(t, err, control.ErrNotRunning)
+
+	// A new daemon replaces it.
+	ln, err = control.Listen(path)
+	require.NoError(t, err)
+	require.NoError(t, ln.Close())
+}
+
+func TestListenRefuses(t *testing.T) {
+	path := serve(t, fake{})
+	_, err := control.Listen(path)
+	require.ErrorIs(t, err, control.ErrInUse, "two daemons on one socket")
+
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o600))
+	_, err = control.Listen(file)
+	require.ErrorContains(t, err, "not a socket")
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Equal(t, "x", string(b), "a file that is not a socket is left alone")
+}
+
+// Bad requests get an answer that says so, and the server goes on.
+func TestBadRequests(t *testing.T) {
+	path := serve(t, fake{})
+	for _, req := range []string{"not json\n", strings.Repeat("x", control.MaxRequest+10)} {
+		c, err := net.Dial("unix", path)
+		require.NoError(t, err)
+		_, _ = c.Write([]byte(req))
+		buf := make([]byte, 4096)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _ := c.Read(buf)
+		require.Contains(t, string(buf[:n]), `"ok":false`)
+		require.NoError(t, c.Close())
+	}
+	_, err := control.Ask(path, control.Request{Command: "status"})
+	require.NoError(t, err)
+}
