@@ -143,7 +143,9 @@ func TestConfigAgainstUcarp(t *testing.T) {
 		groups = append(groups, configGroup{vhid: v, vips: []string{vipOf(v).String() + "/24"}, advskew: 0})
 	}
 	cfg := writeConfig(t, t.TempDir(), groups)
-	startA := func() *proc { return startProc(t, a, "A", carpdBin, "-f", "none", "-z", "--control", controlPath(t), "-c", cfg) }
+	startA := func() *proc {
+		return startProc(t, a, "A", carpdBin, "-f", "none", "-z", "--control", controlPath(t), "-c", cfg)
+	}
 	pa := startA()
 	var ucarps []*node
 	for _, v := range vhids {
