@@ -113,8 +113,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	// Without -c, a shutdown is graceful only with -z, as in ucarp; a
 	// config file's groups always bow out and release their VIPs.
+	// The control socket: --control, else the file's [control] socket,
+	// else the default with a file; none for the ucarp command line.
 	controlPath := o.Control
-	if controlPath == "" && o.ConfigFile != "" {
+	switch {
+	case controlPath != "" || o.ConfigFile == "":
+	case cfg.Control != "":
+		controlPath = cfg.Control
+	default:
 		controlPath = cli.DefaultControl
 	}
 	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log, Control: controlPath})

@@ -21,6 +21,9 @@ type Config struct {
 	// Groups in the order of the file. No two share (Interface, VHID) or
 	// Name, and no VIP is in two groups of one interface.
 	Groups []Group
+	// Control is the control socket ([control] socket); "" when the file
+	// does not say (carpd then serves cli.DefaultControl).
+	Control string
 }
 
 // Group is one CARP group (one vhid on one interface) with every default

@@ -307,3 +307,26 @@ func TestGroupWrap(t *testing.T) {
 	require.EqualError(t, err, `carpd.toml:1: group "eth0-1": opening eth0: no such device`)
 	require.NoError(t, g.Wrap(nil))
 }
+
+func TestControlSocket(t *testing.T) {
+	const group = "[[group]]\ninterface = \"eth0\"\nvhid = 1\nvips = [\"198.51.100.100\"]\npassword = \"x\"\n"
+	c, err := config.Parse("carpd.toml", []byte(group+"[control]\nsocket = \"/run/other.sock\"\n"))
+	require.NoError(t, err)
+	require.Equal(t, "/run/other.sock", c.Control)
+	c, err = config.Parse("/etc/carpd/carpd.toml", []byte(group+"[control]\nsocket = \"carpd.sock\"\n"))
+	require.NoError(t, err)
+	require.Equal(t, "/etc/carpd/carpd.sock", c.Control, "relative to the file's directory")
+	c, err = config.Parse("carpd.toml", []byte(group))
+	require.NoError(t, err)
+	require.Empty(t, c.Control, "the default is carpd's")
+
+	for _, tt := range []struct{ file, want string }{
+		{group + "[control]\nsocket = \"\"\n", `carpd.toml:7: control.socket: must be a path of 1..107 bytes, got 0`},
+		{group + "[control]\nsockt = \"/run/x.sock\"\n", `carpd.toml:7: control.sockt: unknown key`},
+		{group + "[control]\nsocket = 1\n", `carpd.toml:7: control.socket: must be`},
+		{group + "[contrl]\nsocket = \"/x\"\n", `carpd.toml:6: contrl: unknown table (did you mean control?)`},
+	} {
+		_, err := config.Parse("carpd.toml", []byte(tt.file))
+		require.ErrorContains(t, err, tt.want, tt.file)
+	}
+}

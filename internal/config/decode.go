@@ -18,6 +18,7 @@ import (
 type rawFile struct {
 	Defaults *rawSettings `toml:"defaults"`
 	Group    []rawGroup   `toml:"group"`
+	Control  *rawControl  `toml:"control"`
 }
 
 type rawGroup struct {
@@ -407,7 +408,7 @@ func unknownKey(key string, inGroup bool, what string) string {
 	case inGroup:
 		known = append(append([]string{}, groupOnly...), settingKeys...)
 	default:
-		known = []string{"defaults", "group"}
+		known = []string{"defaults", "group", "control"}
 	}
 	if s := closest(key[strings.LastIndexByte(key, '.')+1:], known); s != "" {
 		return fmt.Sprintf("unknown %s (did you mean %s?)", what, s)
@@ -444,4 +445,9 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// rawControl is the [control] table.
+type rawControl struct {
+	Socket *string `toml:"socket"`
 }

@@ -41,6 +41,18 @@ func parse(path string, data []byte) (*Config, error) {
 		}
 	}
 	c := &Config{Path: path, Groups: make([]Group, 0, len(f.Group))}
+	if f.Control != nil && f.Control.Socket != nil {
+		sock := *f.Control.Socket
+		// sun_path holds 108 bytes with the NUL.
+		if sock == "" || len(sock) > 107 {
+			return nil, &Error{File: path, Line: controlLine(data), Key: "control.socket",
+				Msg: fmt.Sprintf("must be a path of 1..107 bytes, got %d", len(sock))}
+		}
+		if !filepath.IsAbs(sock) {
+			sock = filepath.Join(dir, sock)
+		}
+		c.Control = sock
+	}
 	for i := range f.Group {
 		var sec section
 		if i < len(x.groups) {
@@ -300,4 +312,19 @@ func resolve(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
+}
+
+// controlLine is the line of the socket key of [control], for its error.
+func controlLine(data []byte) int {
+	in := false
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "["):
+			in = l == "[control]"
+		case in && strings.HasPrefix(l, "socket"):
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -61,6 +61,7 @@ func TestStatus(t *testing.T) {
 
 	out, err := exec.Command(carpdBin, "status", "--control", sockA).Output()
 	require.NoError(t, err)
+	t.Logf("carpd status:\n%s", out)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	require.Len(t, lines, 3)
 	require.True(t, strings.HasPrefix(lines[0], "GROUP"), lines[0])
