@@ -7,6 +7,8 @@
 //
 //	carpd -c /etc/carpd/carpd.toml   (every group of the file, one process)
 //	carpd status [--json] [--control PATH]
+//	carpd handover [GROUP...]            (bow out now: a backup takes over at once)
+//	carpd demote GROUP N --reason TEXT | carpd demote GROUP --clear
 //	carpd inspect [-p PASS | -o FILE] [-a VIP]... [--json] (FILE.pcap | -i IFACE)
 //	carpd lab     (as root: a three-node CARP LAN in network namespaces)
 //
@@ -55,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return labMain(args[1:], stdout, stderr)
 		case "status":
 			return statusMain(args[1:], stdout, stderr)
+		case "handover":
+			return handoverMain(args[1:], stdout, stderr)
+		case "demote":
+			return demoteMain(args[1:], stdout, stderr)
 		}
 	}
 	o, err := cli.Parse(args, os.Getenv)

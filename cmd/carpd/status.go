@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -69,4 +72,96 @@ func writeStatus(w io.Writer, st *control.Status, now time.Time) {
 			g.AdvBase, g.AdvSkew, g.Demote, g.AdvertsSent, g.AdvertsReceived, dropped)
 	}
 	_ = tw.Flush()
+}
+
+// controlArgs splits a subcommand's arguments: --control PATH and the
+// given boolean and string flags, in any position, and the operands.
+func controlArgs(args []string, bools, strs []string) (path string, flags map[string]string, operands []string, err error) {
+	path, flags = cli.DefaultControl, map[string]string{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-") || a == "-":
+			operands = append(operands, a)
+			continue
+		case a == "--":
+			operands = append(operands, args[i+1:]...)
+			return path, flags, operands, nil
+		case slices.Contains(bools, name) && !hasValue:
+			flags[name] = "true"
+			continue
+		case name == "control" || slices.Contains(strs, name):
+			if !hasValue {
+				if i+1 == len(args) {
+					return "", nil, nil, fmt.Errorf("%s needs a value", a)
+				}
+				i++
+				value = args[i]
+			}
+			if name == "control" {
+				path = value
+			} else {
+				flags[name] = value
+			}
+			continue
+		}
+		return "", nil, nil, fmt.Errorf("unknown option %s", a)
+	}
+	return path, flags, operands, nil
+}
+
+// handoverMain is carpd handover [GROUP...]: the named groups (every group
+// when none) bow out if MASTER; a backup takes over at once.
+func handoverMain(args []string, stdout, stderr io.Writer) int {
+	path, _, groups, err := controlArgs(args, nil, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd handover: %v\nusage: carpd handover [--control PATH] [GROUP...]\n", err)
+		return cli.ExitConfig
+	}
+	return ask(path, control.Request{Command: "handover", Groups: groups}, "carpd handover", stdout, stderr)
+}
+
+// demoteMain is carpd demote GROUP N --reason TEXT, or GROUP --clear.
+func demoteMain(args []string, stdout, stderr io.Writer) int {
+	const usage = "usage: carpd demote [--control PATH] GROUP N --reason TEXT | carpd demote GROUP --clear"
+	path, flags, ops, err := controlArgs(args, []string{"clear"}, []string{"reason"})
+	if err == nil {
+		switch clr := flags["clear"] == "true"; {
+		case len(ops) == 1 && clr:
+		case len(ops) == 2 && !clr:
+		default:
+			err = errors.New("give a group and a count, or a group and --clear")
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd demote: %v\n%s\n", err, usage)
+		return cli.ExitConfig
+	}
+	req := control.Request{Command: "demote", Groups: ops[:1], Reason: flags["reason"], Clear: flags["clear"] == "true"}
+	if len(ops) == 2 {
+		n, err := strconv.ParseUint(ops[1], 10, 8)
+		if err != nil || n == 0 {
+			fmt.Fprintf(stderr, "carpd demote: count %q: want 1..255 (or --clear)\n%s\n", ops[1], usage)
+			return cli.ExitConfig
+		}
+		req.Demote = uint8(n)
+	}
+	return ask(path, req, "carpd demote", stdout, stderr)
+}
+
+// ask sends req and prints what the daemon did, a line each.
+func ask(path string, req control.Request, who string, stdout, stderr io.Writer) int {
+	resp, err := control.Ask(path, req)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		if resp != nil {
+			return cli.ExitConfig // the daemon refused the request
+		}
+		return cli.ExitSetup
+	}
+	for _, l := range resp.Done {
+		fmt.Fprintln(stdout, l)
+	}
+	return 0
 }

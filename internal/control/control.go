@@ -41,9 +41,15 @@ var (
 	ErrInUse = errors.New("another carpd serves this control socket")
 )
 
-// Request is what a client asks.
+// Request is what a client asks: "status"; "handover" (Groups, or every
+// group when empty); "demote" (one group in Groups, Demote and Reason, or
+// Clear).
 type Request struct {
-	Command string `json:"command"`
+	Command string   `json:"command"`
+	Groups  []string `json:"groups,omitempty"`
+	Demote  uint8    `json:"demote,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	Clear   bool     `json:"clear,omitempty"`
 }
 
 // Response is the daemon's answer.
@@ -51,6 +57,8 @@ type Response struct {
 	OK     bool    `json:"ok"`
 	Error  string  `json:"error,omitempty"`
 	Status *Status `json:"status,omitempty"`
+	// Done says what a command did, a line per group.
+	Done []string `json:"done,omitempty"`
 }
 
 // Status is every group of the daemon, in config order.
@@ -71,9 +79,12 @@ type GroupStatus struct {
 	// Master is the master as the group knows it; "" when none is heard.
 	Master string `json:"master,omitempty"`
 	// AdvBase and AdvSkew are what the group advertises now.
-	AdvBase         uint8             `json:"advbase"`
-	AdvSkew         uint8             `json:"advskew"`
-	Demote          uint8             `json:"demote"`
+	AdvBase uint8 `json:"advbase"`
+	AdvSkew uint8 `json:"advskew"`
+	Demote  uint8 `json:"demote"`
+	// DemoteSources are the parts of Demote: "operator" (carpd demote)
+	// and, to come, each check and tracked interface.
+	DemoteSources   map[string]uint8  `json:"demote_sources,omitempty"`
 	Transitions     uint64            `json:"transitions"`
 	AdvertsSent     uint64            `json:"adverts_sent"`
 	AdvertsReceived uint64            `json:"adverts_received"`
@@ -83,9 +94,14 @@ type GroupStatus struct {
 	Dropped         map[string]uint64 `json:"dropped,omitempty"`
 }
 
-// Handler is the daemon's side.
+// Handler is the daemon's side. Errors go back to the client as they are.
 type Handler interface {
 	Status() Status
+	// HandOver makes the named groups (every group when none) bow out
+	// if MASTER, and says what each did.
+	HandOver(groups []string) ([]string, error)
+	// Demote sets the operator's demotion of a group (0 clears it).
+	Demote(group string, n uint8, reason string) ([]string, error)
 }
 
 // Listen creates the socket at path, owner-only. A socket left behind by a
@@ -151,12 +167,33 @@ func serveConn(c net.Conn, h Handler, log *slog.Logger) {
 	case json.Unmarshal(line, &req) != nil:
 		resp.Error = "a request is one JSON object on one line, at most 64 KiB"
 	default:
+		var err error
 		switch req.Command {
 		case "status":
 			st := h.Status()
-			resp.OK, resp.Status = true, &st
+			resp.Status = &st
+		case "handover":
+			resp.Done, err = h.HandOver(req.Groups)
+		case "demote":
+			switch {
+			case len(req.Groups) != 1:
+				err = errors.New("demote takes one group")
+			case req.Clear && req.Demote != 0:
+				err = errors.New("demote: a count or --clear, not both")
+			case !req.Clear && req.Demote == 0:
+				err = errors.New("demote: give a count of 1..255, or --clear")
+			case !req.Clear && req.Reason == "":
+				err = errors.New("demote: give a --reason, for the log and carpd status")
+			default:
+				resp.Done, err = h.Demote(req.Groups[0], req.Demote, req.Reason)
+			}
 		default:
-			resp.Error = fmt.Sprintf("unknown command %q", req.Command)
+			err = fmt.Errorf("unknown command %q", req.Command)
+		}
+		if err != nil {
+			resp.Error = err.Error()
+		} else {
+			resp.OK = true
 		}
 	}
 	if err := json.NewEncoder(c).Encode(resp); err != nil {

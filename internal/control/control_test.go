@@ -2,6 +2,8 @@ package control_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +19,17 @@ import (
 type fake struct{ st control.Status }
 
 func (f fake) Status() control.Status { return f.st }
+
+func (f fake) HandOver(groups []string) ([]string, error) {
+	return []string{"handed over: " + strings.Join(groups, ",")}, nil
+}
+
+func (f fake) Demote(group string, n uint8, reason string) ([]string, error) {
+	if group != "web" {
+		return nil, errors.New("no group named " + group)
+	}
+	return []string{fmt.Sprintf("%s demoted %d: %s", group, n, reason)}, nil
+}
 
 // serve runs a control socket in a temporary directory until the test ends.
 func serve(t *testing.T, h control.Handler) string {
@@ -105,4 +118,29 @@ func TestBadRequests(t *testing.T) {
 	}
 	_, err := control.Ask(path, control.Request{Command: "status"})
 	require.NoError(t, err)
+}
+
+func TestCommands(t *testing.T) {
+	path := serve(t, fake{})
+	resp, err := control.Ask(path, control.Request{Command: "handover", Groups: []string{"a", "b"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"handed over: a,b"}, resp.Done)
+	resp, err = control.Ask(path, control.Request{Command: "demote", Groups: []string{"web"}, Demote: 50, Reason: "maintenance"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"web demoted 50: maintenance"}, resp.Done)
+	_, err = control.Ask(path, control.Request{Command: "demote", Groups: []string{"web"}, Clear: true})
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		req  control.Request
+		want string
+	}{
+		{control.Request{Command: "demote", Groups: []string{"x"}, Demote: 5, Reason: "r"}, "no group named x"},
+		{control.Request{Command: "demote", Demote: 5, Reason: "r"}, "one group"},
+		{control.Request{Command: "demote", Groups: []string{"web"}, Demote: 5}, "--reason"},
+		{control.Request{Command: "demote", Groups: []string{"web"}}, "--clear"},
+		{control.Request{Command: "demote", Groups: []string{"web"}, Demote: 5, Clear: true}, "not both"},
+	} {
+		_, err := control.Ask(path, tt.req)
+		require.ErrorContains(t, err, tt.want)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/config"
 	"github.com/gocarp/gocarp/internal/control"
@@ -300,7 +301,68 @@ func (d *Daemon) Status() control.Status {
 		if len(s.Dropped) > 0 {
 			gs.Dropped = s.Dropped
 		}
+		gs.DemoteSources = g.demoteSources()
 		st.Groups = append(st.Groups, gs)
 	}
 	return st
+}
+
+// named returns the groups with these names (every group when none), or
+// an error naming the first unknown one.
+func (d *Daemon) named(names []string) ([]*group, error) {
+	if len(names) == 0 {
+		return d.order, nil
+	}
+	var out []*group
+	for _, n := range names {
+		i := slices.IndexFunc(d.order, func(g *group) bool { return g.name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no group named %q (carpd status lists them)", n)
+		}
+		out = append(out, d.order[i])
+	}
+	return out, nil
+}
+
+// HandOver makes every named group that is MASTER bow out: a backup takes
+// over at once (the planned handover).
+func (d *Daemon) HandOver(names []string) ([]string, error) {
+	gs, err := d.named(names)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, g := range gs {
+		if st := g.g.State(); st != carp.StateMaster {
+			done = append(done, fmt.Sprintf("%s: %s, nothing to hand over", g.name, st))
+			continue
+		}
+		g.log.Info("handing over: bowing out", "by", "carpd handover")
+		if err := g.g.BowOut(); err != nil {
+			return done, fmt.Errorf("%s: %w", g.name, err)
+		}
+		msg := g.name + ": bowed out"
+		if g.cfg.Preempt {
+			// Its next advert is the better one again.
+			msg += " (preempt is on: it takes the group back unless demoted, carpd demote)"
+		}
+		done = append(done, msg)
+	}
+	return done, nil
+}
+
+// Demote sets the operator's demotion of a group; 0 clears it.
+func (d *Daemon) Demote(name string, n uint8, reason string) ([]string, error) {
+	gs, err := d.named([]string{name})
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 && reason == "" {
+		reason = "cleared"
+	}
+	total, err := gs[0].setDemote("operator", n, reason)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return []string{fmt.Sprintf("%s: operator demotion %d, total %d", name, n, total)}, nil
 }

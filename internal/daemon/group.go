@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
+	"sync"
 
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/carpnet"
@@ -21,6 +23,12 @@ type group struct {
 	g     *carp.Group
 	hooks *hooks.Runner
 	addrs []netip.Addr // the VIPs without prefix, for scripts
+
+	// demote holds the demotion of each source ("operator", and the
+	// checks and tracked interfaces to come); the group advertises the
+	// sum, so that two sources never overwrite each other.
+	demoteMu sync.Mutex
+	demote   map[string]uint8
 }
 
 func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
@@ -106,4 +114,37 @@ func (g *group) logStatus() {
 		"announce_errors", st.AnnounceErrors,
 		"demote", st.Demote,
 		slog.Group("dropped", dropAttrs(st.Dropped)...))
+}
+
+// setDemote sets one source's demotion (0 removes it), logs the change
+// with its source and reason, and advertises the sum (capped at 255).
+func (g *group) setDemote(source string, n uint8, reason string) (uint8, error) {
+	g.demoteMu.Lock()
+	defer g.demoteMu.Unlock()
+	if g.demote == nil {
+		g.demote = map[string]uint8{}
+	}
+	old := g.demote[source]
+	if n == 0 {
+		delete(g.demote, source)
+	} else {
+		g.demote[source] = n
+	}
+	sum := 0
+	for _, v := range g.demote {
+		sum += int(v)
+	}
+	total := uint8(min(sum, 255))
+	g.log.Info("demotion", "source", source, "from", old, "to", n, "reason", reason, "total", total)
+	return total, g.g.SetDemote(total)
+}
+
+// demoteSources returns a copy of the demotion of each source.
+func (g *group) demoteSources() map[string]uint8 {
+	g.demoteMu.Lock()
+	defer g.demoteMu.Unlock()
+	if len(g.demote) == 0 {
+		return nil
+	}
+	return maps.Clone(g.demote)
 }

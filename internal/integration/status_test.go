@@ -2,6 +2,9 @@ package integration
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
@@ -73,4 +76,81 @@ func TestStatus(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	require.Equal(t, 2, ee.ExitCode())
 	require.Contains(t, string(msg), "no carpd is running there")
+}
+
+// TestHandoverDemote: carpd handover moves the named group to the
+// backup at once and leaves the others; carpd demote demotes a group as
+// the operator (the preempting backup takes it), shown with its source,
+// and --clear takes it back.
+func TestHandoverDemote(t *testing.T) {
+	t.Parallel()
+	lan := newLAN(t, "ctl", 2)
+	a, b := lan.Hosts[0], lan.Hosts[1]
+	// A, preferred, does not preempt: what moves away stays away. B does.
+	groups := func(skew int, preempt bool) []configGroup {
+		p := fmt.Sprintf("preempt = %v\n", preempt)
+		return []configGroup{
+			{vhid: 20, vips: []string{"198.51.100.120/24"}, advskew: skew, extra: "name = \"web\"\n" + p},
+			{vhid: 21, vips: []string{"198.51.100.121/24"}, advskew: skew, extra: "name = \"db\"\n" + p},
+		}
+	}
+	sockA := controlPath(t)
+	startProc(t, a, "A", carpdBin, "-f", "none", "--control", sockA, "-c", writeConfig(t, t.TempDir(), groups(0, false)))
+	startProc(t, b, "B", carpdBin, "-f", "none", "--control", controlPath(t), "-c", writeConfig(t, t.TempDir(), groups(100, true)))
+	web, db := netip.MustParseAddr("198.51.100.120"), netip.MustParseAddr("198.51.100.121")
+	waitFor(t, "A holds both VIPs", func() bool { return a.HasAddr(web) && a.HasAddr(db) && !b.HasAddr(web) && !b.HasAddr(db) })
+
+	carpd := func(args ...string) (string, int) {
+		out, err := exec.Command(carpdBin, append(args, "--control", sockA)...).CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return string(out), ee.ExitCode()
+		}
+		require.NoError(t, err)
+		return string(out), 0
+	}
+
+	// The planned handover of one group: B takes web, A keeps db.
+	out, code := carpd("handover", "web")
+	require.Equal(t, 0, code, out)
+	require.Equal(t, "web: bowed out\n", out)
+	waitFor(t, "B took web", func() bool { return b.HasAddr(web) && !a.HasAddr(web) })
+	require.True(t, a.HasAddr(db), "db stays on A")
+	out, code = carpd("handover", "web")
+	require.Equal(t, 0, code, out)
+	require.Equal(t, "web: BACKUP, nothing to hand over\n", out)
+
+	// The operator demotes db on A beyond the skew gap: B preempts.
+	out, code = carpd("demote", "db", "150", "--reason", "maintenance")
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "db: operator demotion 150, total 150")
+	waitFor(t, "B took db", func() bool { return b.HasAddr(db) && !a.HasAddr(db) })
+	st := statusOf(t, sockA)
+	require.Equal(t, uint8(150), st.Groups[1].Demote)
+	require.Equal(t, map[string]uint8{"operator": 150}, st.Groups[1].DemoteSources)
+	require.Equal(t, uint8(150), st.Groups[1].AdvSkew, "skew demotion: 0 + 150")
+
+	out, code = carpd("demote", "db", "--clear")
+	require.Equal(t, 0, code, out)
+	st = statusOf(t, sockA)
+	require.Zero(t, st.Groups[1].Demote)
+	require.Empty(t, st.Groups[1].DemoteSources)
+	require.Zero(t, st.Groups[1].AdvSkew)
+
+	out, code = carpd("demote", "nosuch", "5", "--reason", "x")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, `no group named "nosuch"`)
+	out, code = carpd("demote", "db", "5")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "--reason")
+}
+
+// statusOf is carpd status --json of the daemon at sock.
+func statusOf(t *testing.T, sock string) control.Status {
+	t.Helper()
+	out, err := exec.Command(carpdBin, "status", "--json", "--control", sock).Output()
+	require.NoError(t, err)
+	var st control.Status
+	require.NoError(t, json.Unmarshal(out, &st))
+	return st
 }
