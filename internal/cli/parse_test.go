@@ -550,7 +550,7 @@ func TestUsageListsEveryOption(t *testing.T) {
 		"--deadratio", "-r ", "--debug", "-D", "--shutdown", "-z", "--daemonize", "-B",
 		"--ignoreifstate", "-S", "--nomcast", "-M", "--facility", "-f", "--xparam", "-x",
 		"--pidfile", "--tiebreak", "--source-mac", "--script-timeout", "--version", cli.PasswordEnv,
-		"--config", "-c ", "<ip>/<len>",
+		"--config", "-c ", "<ip>/<len>", "--control", "carpd status", "carpd handover", "carpd demote",
 	} {
 		require.Contains(t, u, s)
 	}
