@@ -87,7 +87,7 @@ func Open(cfg Config) (*Interface, error) {
 	if err != nil {
 		return nil, fmt.Errorf("carpnet: opening %s: %w", cfg.Interface, permissionHint(err))
 	}
-	i.link, err = link.New(link.Config{Interface: cfg.Interface, Transport: i.conn, Logger: i.log.With("interface", cfg.Interface)})
+	i.link, err = link.New(link.Config{Interface: cfg.Interface, Transport: i.conn})
 	if err != nil {
 		_ = i.conn.Close()
 		return nil, fmt.Errorf("carpnet: %w", err)

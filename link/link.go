@@ -3,7 +3,6 @@ package link
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -27,8 +26,6 @@ type Config struct {
 	// Transport is the interface's socket. Required. The link owns it from
 	// New on and closes it in Close.
 	Transport transport.Transport
-	// Logger receives the link's logs; nothing is logged when nil.
-	Logger *slog.Logger
 }
 
 // Stats counts what a link received.
@@ -48,7 +45,6 @@ type Stats struct {
 type Link struct {
 	name string
 	tr   transport.Transport
-	log  *slog.Logger
 
 	mu sync.Mutex
 	// ports by vhid: written under mu, read without it by receive.
@@ -90,10 +86,7 @@ func New(cfg Config) (*Link, error) {
 	if cfg.Transport == nil {
 		return nil, ErrNoTransport
 	}
-	l := &Link{name: cfg.Interface, tr: cfg.Transport, log: cfg.Logger}
-	if l.log == nil {
-		l.log = slog.New(slog.DiscardHandler)
-	}
+	l := &Link{name: cfg.Interface, tr: cfg.Transport}
 	var addrs []netip.Addr
 	if ad, ok := cfg.Transport.(transport.Addresser); ok {
 		addrs = ad.Addrs()

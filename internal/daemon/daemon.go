@@ -5,8 +5,9 @@
 // and each group a carp.Group on a port of its interface's link, with
 // ucarp's scripts, native VIP management and a bow-out on planned shutdown.
 //
-// Groups are kept in a registry keyed by (interface, vhid); the signal
-// handlers, and later the control socket and the metrics, go through it.
+// Groups are kept in config order and by name (unique, as (interface,
+// vhid) is: the config checks both, the link refuses a vhid twice); the
+// signal handlers and the control socket go through them.
 package daemon
 
 import (
@@ -72,26 +73,20 @@ type Options struct {
 	Control string
 }
 
-// key identifies a group on the host.
-type key struct {
-	iface string
-	vhid  uint8
-}
-
 // Daemon is one carpd process: its links and its groups.
 type Daemon struct {
 	opts Options
 	log  *slog.Logger
 
 	links  map[string]*ifaceLink
-	groups map[key]*group
-	order  []*group // as in the config, for logs and status
+	byName map[string]*group // every group, by its unique name
+	order  []*group          // as in the config, for logs and status
 }
 
 // New sets everything up (sockets, links, groups) but sends nothing until
 // Run. A failure closes what was opened.
 func New(cfg *config.Config, opts Options) (*Daemon, error) {
-	d := &Daemon{opts: opts, log: opts.Logger, links: map[string]*ifaceLink{}, groups: map[key]*group{}}
+	d := &Daemon{opts: opts, log: opts.Logger, links: map[string]*ifaceLink{}, byName: map[string]*group{}}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -131,7 +126,7 @@ func New(cfg *config.Config, opts Options) (*Daemon, error) {
 			d.closeLinks()
 			return nil, err
 		}
-		d.groups[key{gc.Interface, gc.VHID}] = g
+		d.byName[g.name] = g
 		d.order = append(d.order, g)
 	}
 	return d, nil
@@ -315,11 +310,11 @@ func (d *Daemon) named(names []string) ([]*group, error) {
 	}
 	var out []*group
 	for _, n := range names {
-		i := slices.IndexFunc(d.order, func(g *group) bool { return g.name == n })
-		if i < 0 {
+		g, ok := d.byName[n]
+		if !ok {
 			return nil, fmt.Errorf("no group named %q (carpd status lists them)", n)
 		}
-		out = append(out, d.order[i])
+		out = append(out, g)
 	}
 	return out, nil
 }

@@ -63,11 +63,7 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 			joins = append(joins, wire.IPv6Group)
 		}
 	}
-	ifi, err := net.InterfaceByName(name)
-	if err != nil {
-		return nil, setupError("interface %s (group %s): %w", name, groups[0].Name, err)
-	}
-	mac, err := sourceMACFor(sourceMAC, groups, ifi.HardwareAddr)
+	mac, err := sourceMACFor(sourceMAC, groups)
 	if err != nil {
 		return nil, &ExitError{Code: ExitConfig, Err: groups[len(groups)-1].Wrap(err)}
 	}
@@ -81,17 +77,18 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 		Logger:        log,
 	})
 	if err != nil {
-		return nil, setupError("%w", err)
+		return nil, setupError("group %s: %w", groups[0].Name, err)
 	}
 	return &ifaceLink{name: name, ifc: ifc}, nil
 }
 
-// sourceMACFor is the Ethernet source of the interface's adverts. The
-// virtual MACs are per vhid, so they need the interface to themselves.
-func sourceMACFor(mode string, groups []*config.Group, real net.HardwareAddr) (net.HardwareAddr, error) {
+// sourceMACFor is the Ethernet source of the interface's adverts: nil for
+// the interface's own. The virtual MACs are per vhid, so they need the
+// interface to themselves.
+func sourceMACFor(mode string, groups []*config.Group) (net.HardwareAddr, error) {
 	switch mode {
 	case "", "real":
-		return real, nil
+		return nil, nil
 	case "ucarp", "bsd":
 		if len(groups) > 1 {
 			return nil, fmt.Errorf("source_mac %q is a per-vhid MAC: it needs the interface to one group, and %d share it", mode, len(groups))
