@@ -77,6 +77,16 @@ var carpDropReasons = [...]struct {
 	{ErrBadDigest, "bad_digest"},
 }
 
+// DropReasons returns every label DropReason can return for a non-nil
+// error, "other" last, so that a metric can carry each from the start.
+func DropReasons() []string {
+	out := make([]string, 0, len(carpDropReasons)+1)
+	for _, r := range carpDropReasons {
+		out = append(out, r.label)
+	}
+	return append(out, "other")
+}
+
 // DropReason returns a stable, lower-case label for err suitable as a
 // metric label: "too_short", "bad_ip_header", "not_carp", "own_packet",
 // "bad_ttl", "not_peer", "bad_version", "bad_vhid", "bad_destination",

@@ -42,4 +42,11 @@ func TestErrorsDistinct(t *testing.T) {
 	require.Equal(t, "other", wire.DropReason(errors.New("carp: something else")))
 	require.Equal(t, "other", wire.DropReason(io.ErrUnexpectedEOF), "only ErrTooShort is too_short")
 	require.Empty(t, wire.DropReason(nil))
+
+	reasons := wire.DropReasons()
+	require.Len(t, reasons, len(all)+1)
+	for label := range all {
+		require.Contains(t, reasons, label)
+	}
+	require.Equal(t, "other", reasons[len(reasons)-1])
 }

@@ -27,6 +27,7 @@ const (
 	idVersion
 	idManageVIPs
 	idControl
+	idHTTP
 )
 
 // options is ucarp 1.5.2's table (src/ucarp_p.h) followed by carpd's additions.
@@ -65,6 +66,7 @@ var options = []option{
 	{long: "manage-vips", id: idManageVIPs},
 	{long: "config", short: 'c', arg: true, global: true},
 	{long: "control", arg: true, id: idControl, global: true},
+	{long: "http", arg: true, id: idHTTP, global: true},
 }
 
 // globalFlags lists the options allowed with -c/--config, for its error.

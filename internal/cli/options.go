@@ -89,6 +89,9 @@ type Options struct {
 	// for the ucarp command line (several carpd, one per group, would
 	// share a path), DefaultControl with a config file.
 	Control string
+	// HTTP is --http ADDR: serve /metrics and /status over HTTP on ADDR
+	// (host:port). Empty: the file's [http] listen, else none.
+	HTTP string
 	// Ignored holds operands (non-option words). ucarp ignores them silently, and
 	// Debian's ifupdown hook produces them when ucarp-xparam holds spaces; carpd
 	// should warn about them.
@@ -266,6 +269,11 @@ func (p *parser) apply(t token) error {
 			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)
 		}
 		o.Control = v
+	case idHTTP:
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: want HOST:PORT, e.g. 127.0.0.1:9108, got %q", t.flag, v)
+		}
+		o.HTTP = v
 	case idPIDFile:
 		if v == "" {
 			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)
@@ -370,6 +378,7 @@ func (p *parser) finishConfig() (*Options, error) {
 		PIDFile:    o.PIDFile,
 		ConfigFile: o.ConfigFile,
 		Control:    o.Control,
+		HTTP:       o.HTTP,
 		Ignored:    o.Ignored,
 	}, nil
 }

@@ -24,6 +24,9 @@ type Config struct {
 	// Control is the control socket ([control] socket); "" when the file
 	// does not say (carpd then serves cli.DefaultControl).
 	Control string
+	// HTTP is where /metrics and /status are served ([http] listen,
+	// HOST:PORT); "" when the file does not say (none, unless --http).
+	HTTP string
 }
 
 // Group is one CARP group (one vhid on one interface) with every default

@@ -330,3 +330,20 @@ func TestControlSocket(t *testing.T) {
 		require.ErrorContains(t, err, tt.want, tt.file)
 	}
 }
+
+func TestHTTPListen(t *testing.T) {
+	const group = "[[group]]\ninterface = \"eth0\"\nvhid = 1\nvips = [\"198.51.100.100\"]\npassword = \"x\"\n"
+	c, err := config.Parse("carpd.toml", []byte(group+"[http]\nlisten = \"127.0.0.1:9108\"\n"))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9108", c.HTTP)
+	c, err = config.Parse("carpd.toml", []byte(group))
+	require.NoError(t, err)
+	require.Empty(t, c.HTTP, "no HTTP unless asked for")
+	for _, tt := range []struct{ file, want string }{
+		{group + "[http]\nlisten = \"9108\"\n", `carpd.toml:7: http.listen: want HOST:PORT, e.g. 127.0.0.1:9108, got "9108"`},
+		{group + "[http]\nlisen = \"127.0.0.1:1\"\n", `carpd.toml:7: http.lisen: unknown key`},
+	} {
+		_, err := config.Parse("carpd.toml", []byte(tt.file))
+		require.ErrorContains(t, err, tt.want, tt.file)
+	}
+}

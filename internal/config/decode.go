@@ -19,6 +19,7 @@ type rawFile struct {
 	Defaults *rawSettings `toml:"defaults"`
 	Group    []rawGroup   `toml:"group"`
 	Control  *rawControl  `toml:"control"`
+	HTTP     *rawHTTP     `toml:"http"`
 }
 
 type rawGroup struct {
@@ -408,7 +409,7 @@ func unknownKey(key string, inGroup bool, what string) string {
 	case inGroup:
 		known = append(append([]string{}, groupOnly...), settingKeys...)
 	default:
-		known = []string{"defaults", "group", "control"}
+		known = []string{"defaults", "group", "check", "control", "http"}
 	}
 	if s := closest(key[strings.LastIndexByte(key, '.')+1:], known); s != "" {
 		return fmt.Sprintf("unknown %s (did you mean %s?)", what, s)
@@ -450,4 +451,9 @@ func editDistance(a, b string) int {
 // rawControl is the [control] table.
 type rawControl struct {
 	Socket *string `toml:"socket"`
+}
+
+// rawHTTP is the [http] table.
+type rawHTTP struct {
+	Listen *string `toml:"listen"`
 }

@@ -131,6 +131,8 @@ func TestReference(t *testing.T) {
 	c, err := Load(path)
 	require.NoError(t, err)
 	require.Len(t, c.Groups, 2)
+	require.Equal(t, "/run/carpd.sock", c.Control)
+	require.Equal(t, "127.0.0.1:9108", c.HTTP)
 	for i := range c.Groups {
 		c.Groups[i].file, c.Groups[i].index, c.Groups[i].at = "", 0, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -45,13 +46,20 @@ func parse(path string, data []byte) (*Config, error) {
 		sock := *f.Control.Socket
 		// sun_path holds 108 bytes with the NUL.
 		if sock == "" || len(sock) > 107 {
-			return nil, &Error{File: path, Line: controlLine(data), Key: "control.socket",
+			return nil, &Error{File: path, Line: tableKeyLine(data, "control", "socket"), Key: "control.socket",
 				Msg: fmt.Sprintf("must be a path of 1..107 bytes, got %d", len(sock))}
 		}
 		if !filepath.IsAbs(sock) {
 			sock = filepath.Join(dir, sock)
 		}
 		c.Control = sock
+	}
+	if f.HTTP != nil && f.HTTP.Listen != nil {
+		if _, _, err := net.SplitHostPort(*f.HTTP.Listen); err != nil {
+			return nil, &Error{File: path, Line: tableKeyLine(data, "http", "listen"), Key: "http.listen",
+				Msg: fmt.Sprintf("want HOST:PORT, e.g. 127.0.0.1:9108, got %q", *f.HTTP.Listen)}
+		}
+		c.HTTP = *f.HTTP.Listen
 	}
 	for i := range f.Group {
 		var sec section
@@ -314,15 +322,16 @@ func resolve(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-// controlLine is the line of the socket key of [control], for its error.
-func controlLine(data []byte) int {
+// tableKeyLine is the line of key in [table], for its error; 0 if not
+// found so simply.
+func tableKeyLine(data []byte, table, key string) int {
 	in := false
 	for i, l := range strings.Split(string(data), "\n") {
 		l = strings.TrimSpace(l)
 		switch {
 		case strings.HasPrefix(l, "["):
-			in = l == "[control]"
-		case in && strings.HasPrefix(l, "socket"):
+			in = l == "["+table+"]"
+		case in && strings.HasPrefix(l, key):
 			return i + 1
 		}
 	}

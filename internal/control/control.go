@@ -64,6 +64,40 @@ type Response struct {
 // Status is every group of the daemon, in config order.
 type Status struct {
 	Groups []GroupStatus `json:"groups"`
+	// Links are the interfaces the groups run on, by name, with what
+	// their links dropped before any group saw it (own packets, a vhid
+	// nobody here runs, ...).
+	Links []LinkStatus `json:"links,omitempty"`
+	// Checks are the health checks of the config, in its order.
+	Checks []CheckStatus `json:"checks,omitempty"`
+}
+
+// LinkStatus is one interface's link.
+type LinkStatus struct {
+	Interface string            `json:"interface"`
+	Received  uint64            `json:"received"`
+	Delivered uint64            `json:"delivered"`
+	Dropped   map[string]uint64 `json:"dropped,omitempty"`
+}
+
+// CheckStatus is one health check ([[check]]).
+type CheckStatus struct {
+	Name string `json:"name"`
+	// Up is the check's state after rise/fall: a check starts down and
+	// is up after rise successes in a row.
+	Up bool `json:"up"`
+	// Since is when Up last changed (the start, while it never has).
+	Since time.Time `json:"since"`
+	// Runs and Failures count every run; a run killed at its timeout is
+	// a failure.
+	Runs     uint64 `json:"runs"`
+	Failures uint64 `json:"failures"`
+	// LastError is why the last failed run failed; "" after a success.
+	LastError string `json:"last_error,omitempty"`
+	// Groups are the groups the check demotes while down, and Demote by
+	// how much.
+	Groups []string `json:"groups,omitempty"`
+	Demote uint8    `json:"demote"`
 }
 
 // GroupStatus is one group as carpd status shows it.
@@ -92,6 +126,11 @@ type GroupStatus struct {
 	Announcements   uint64            `json:"announcements"`
 	AnnounceErrors  uint64            `json:"announce_errors"`
 	Dropped         map[string]uint64 `json:"dropped,omitempty"`
+	// Checks, TrackInterfaces and Sync are the group's config: its
+	// health checks, its tracked interfaces, and the sync set it is in.
+	Checks          []string `json:"checks,omitempty"`
+	TrackInterfaces []string `json:"track_interfaces,omitempty"`
+	Sync            string   `json:"sync,omitempty"`
 }
 
 // Handler is the daemon's side. Errors go back to the client as they are.

@@ -299,6 +299,19 @@ func (d *Daemon) Status() control.Status {
 		gs.DemoteSources = g.demoteSources()
 		st.Groups = append(st.Groups, gs)
 	}
+	names := make([]string, 0, len(d.links))
+	for n := range d.links {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		ls := d.links[n].ifc.Link().Stats()
+		l := control.LinkStatus{Interface: n, Received: ls.Received, Delivered: ls.Delivered}
+		if len(ls.Dropped) > 0 {
+			l.Dropped = ls.Dropped
+		}
+		st.Links = append(st.Links, l)
+	}
 	return st
 }
 
