@@ -29,7 +29,8 @@ var allowed = map[string][]string{
 	"arp":                     nil,
 	"netif":                   nil,
 	"wire":                    {"hmac"},
-	"carp":                    {"hmac", "election", "transport", "wire"},
+	"health":                  {"transport"},
+	"carp":                    {"hmac", "election", "health", "transport", "wire"},
 	"link":                    {"transport", "wire"},
 	"carpnet":                 {"arp", "carp", "link", "netif", "transport", "transport/afpacket", "wire"},
 }

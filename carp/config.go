@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gocarp/gocarp/election"
+	"github.com/gocarp/gocarp/health"
 	"github.com/gocarp/gocarp/hmac"
 	"github.com/gocarp/gocarp/transport"
 	"github.com/gocarp/gocarp/wire"
@@ -45,6 +46,7 @@ const (
 	ReasonPeerBowOut        = election.ReasonPeerBowOut        // the master bowed out: taking over at once
 	ReasonDemoted           = election.ReasonDemoted           // this group's priority got worse (SetDemote, send errors)
 	ReasonStopped           = election.ReasonStopped           // the group stopped (Shutdown, Close): to STOPPED
+	ReasonReconfigured      = election.ReasonReconfigured      // Reconfigure made the advert worse: sent at once
 )
 
 // TieBreak selects how a master resolves an advert with exactly its own
@@ -177,6 +179,11 @@ type Config struct {
 	TieBreak TieBreak
 	// Demotion selects how SetDemote is advertised; DemoteSkew when zero.
 	Demotion Demotion
+	// Checks are health checks the group runs while it runs: each that is
+	// down adds its Demote to the group's demotion, as the source
+	// "check NAME" (see Group.Demote). A check starts down. Names must be
+	// unique.
+	Checks []health.Check
 	// Neutral suppresses the OnBackup call that otherwise marks the start
 	// (ucarp runs its down script at start unless --neutral).
 	Neutral bool
@@ -338,6 +345,16 @@ func (c Config) validate() (*resolved, error) {
 	}
 	if c.Demotion > DemoteByte {
 		return nil, configError("Demotion", "unknown mode %d", c.Demotion)
+	}
+	names := make(map[string]bool, len(c.Checks))
+	for _, ch := range c.Checks {
+		if err := ch.Validate(); err != nil {
+			return nil, configError("Checks", "%v", err)
+		}
+		if names[ch.Name] {
+			return nil, configError("Checks", "two checks are named %q", ch.Name)
+		}
+		names[ch.Name] = true
 	}
 	if n := len(c.Password); n == 0 || n > hmac.MaxPasswordLen {
 		return nil, configError("Password", "must be 1..%d bytes, got %d", hmac.MaxPasswordLen, n)

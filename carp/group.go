@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gocarp/gocarp/election"
+	"github.com/gocarp/gocarp/health"
 	"github.com/gocarp/gocarp/transport"
 	"github.com/gocarp/gocarp/wire"
 )
@@ -72,6 +73,11 @@ type Group struct {
 	subs []*subscriber
 	// probing: a link-up retry after a failed takeover is scheduled.
 	probing bool
+	// demotions are the sources of the demotion (Demote); the machine
+	// has their sum.
+	demotions map[string]uint8
+	// checks run Config.Checks from Start to the stop.
+	checks []*health.Monitor
 }
 
 type dropLogState struct {
@@ -96,8 +102,12 @@ type Stats struct {
 	// Dropped counts received packets that failed validation, by
 	// DropReason.
 	Dropped map[string]uint64
-	// Demote is the current demotion count (SetDemote).
+	// Demote is the current demotion count: the sum of DemoteSources,
+	// capped at 255.
 	Demote uint8
+	// DemoteSources are the parts of Demote, by source (Demote); nil
+	// when there are none.
+	DemoteSources map[string]uint8
 	// AdvBase and AdvSkew are what the group advertises now: AdvSkew
 	// includes skew demotion and the send-error penalty.
 	AdvBase, AdvSkew uint8
@@ -213,6 +223,7 @@ func (g *Group) start() error {
 		return err
 	}
 	g.step(election.Event{Kind: election.EventStart})
+	g.startChecks()
 	return nil
 }
 
@@ -322,6 +333,9 @@ func (g *Group) halt() {
 	if !g.stopped {
 		close(g.done)
 	}
+	for _, m := range g.checks {
+		m.Stop()
+	}
 	g.stopped = true
 	g.disarm()
 	g.timerGen++
@@ -359,6 +373,12 @@ func (g *Group) Stats() Stats {
 	adv := g.m.Advertised()
 	s.AdvBase, s.AdvSkew = adv.AdvBase, adv.AdvSkew
 	s.Counter = g.counter
+	if len(g.demotions) > 0 {
+		s.DemoteSources = make(map[string]uint8, len(g.demotions))
+		for k, v := range g.demotions {
+			s.DemoteSources[k] = v
+		}
+	}
 	s.Dropped = make(map[string]uint64, len(g.dropped))
 	for k, v := range g.dropped {
 		s.Dropped[k] = v
@@ -389,8 +409,12 @@ func (g *Group) BowOut() error {
 //
 // To move mastership away now, call BowOut. SetDemote may be called before
 // Start.
+//
+// SetDemote is Demote("", n, ""): the application's own source, added to
+// the others.
 func (g *Group) SetDemote(n uint8) error {
-	return g.event(election.Event{Kind: election.EventDemote, Demote: n})
+	_, err := g.Demote("", n, "")
+	return err
 }
 
 // SetLink reports the link's carrier. Down: the group stops being MASTER
@@ -417,9 +441,6 @@ func (g *Group) event(ev election.Event) error {
 		default:
 			return ErrNotStarted
 		}
-	}
-	if ev.Kind == election.EventDemote && ev.Demote != g.m.Demote() {
-		g.log.Info("demotion changed", "from", g.m.Demote(), "to", ev.Demote, "style", g.cfg.Demotion.String())
 	}
 	g.step(ev)
 	return nil
@@ -530,7 +551,12 @@ func (g *Group) step(ev election.Event) {
 // no OnMaster and no announcement; the group goes to INIT as on a carrier
 // loss (see linkDownAtTakeover).
 func (g *Group) stepOnce(now time.Time, ev election.Event, next *election.Event) bool {
-	acts := g.m.Step(now, ev)
+	return g.perform(now, g.m.Step(now, ev), next)
+}
+
+// perform carries out the machine's actions, as stepOnce says; g.mu is
+// held.
+func (g *Group) perform(now time.Time, acts []election.Action, next *election.Event) bool {
 	sent, sendErr := false, error(nil)
 	for _, act := range acts {
 		if act.Kind == election.ActionTransition && act.To == StateMaster {

@@ -581,7 +581,7 @@ func TestStrings(t *testing.T) {
 	require.Equal(t, "EventKind(99)", election.EventKind(99).String())
 
 	seen = map[string]bool{}
-	for r := election.ReasonNone; r <= election.ReasonDemoted; r++ {
+	for r := election.ReasonNone; r <= election.ReasonReconfigured; r++ {
 		s := r.String()
 		require.NotContains(t, s, "Reason", "reason %d unnamed", r)
 		require.Equal(t, strings.ToLower(s), s)

@@ -189,6 +189,7 @@ const (
 	ReasonDelayedARP                      // second gratuitous ARP, two adverts after the first
 	ReasonDemoted                         // our advertised priority got worse: tell peers at once
 	ReasonStopped                         // the group stopped (carp.Group's Shutdown or Close); never from a Machine
+	ReasonReconfigured                    // the settings changed (Reconfigure) and the advert got worse: tell peers at once
 )
 
 var reasonNames = [...]string{
@@ -209,6 +210,7 @@ var reasonNames = [...]string{
 	ReasonDelayedARP:        "delayed arp",
 	ReasonDemoted:           "demoted",
 	ReasonStopped:           "stopped",
+	ReasonReconfigured:      "reconfigured",
 }
 
 // String returns short lower-case text, e.g. "master down".
