@@ -24,6 +24,9 @@ type Config struct {
 	// Control is the control socket ([control] socket); "" when the file
 	// does not say (carpd then serves cli.DefaultControl).
 	Control string
+	// Checks are the [[check]]s, in the order of the file; every name a
+	// group's Checks lists is here.
+	Checks []Check
 	// HTTP is where /metrics and /status are served ([http] listen,
 	// HOST:PORT); "" when the file does not say (none, unless --http).
 	HTTP string
@@ -74,6 +77,18 @@ type Group struct {
 	UpScript, DownScript, XParam string
 	// ScriptTimeout is cli.DefaultScriptTimeout when not given; 0 = none.
 	ScriptTimeout time.Duration
+	// Checks names the [[check]]s that demote the group while down.
+	Checks []string
+	// Track are the tracked interfaces: carrier loss (or the interface
+	// gone) on one adds its Demote.
+	Track []Track
+	// Sync names the sync set the group is in ("" for none): the groups of
+	// a set share their demotion, so that they move as one.
+	Sync string
+	// StartupDemoteFor keeps the group demoted (by StartupDemote) for this
+	// long after it starts, so that a rebooted node does not take the VIPs
+	// back before its services are ready; 0 = not at all.
+	StartupDemoteFor time.Duration
 	// Line is where the group's [[group]] starts in the file (0 from
 	// FromOptions), for run-time messages; see Wrap.
 	Line int
@@ -84,6 +99,39 @@ type Group struct {
 	// not set and errors about it point at Line.
 	at map[string]where
 }
+
+// Check is one [[check]]: a command run every Interval, without a shell.
+type Check struct {
+	Name string
+	// Command is the program and its arguments; a relative program path
+	// with a '/' is taken from the file's directory, a bare name is looked
+	// up in $PATH when it runs. Exit status 0 is a success.
+	Command []string
+	// Interval is DefaultCheckInterval and Timeout the Interval when not
+	// given; Rise and Fall 1, Demote DefaultTrackDemote.
+	Interval, Timeout time.Duration
+	Rise, Fall        int
+	Demote            uint8
+	// Line is where its [[check]] starts.
+	Line int
+}
+
+// Track is one tracked interface, "eth1" or "eth1:N".
+type Track struct {
+	Interface string
+	Demote    uint8 // DefaultTrackDemote when not given
+}
+
+// Defaults of the keys of checks, tracked interfaces and the start.
+const (
+	DefaultCheckInterval = time.Second
+	// DefaultTrackDemote is what a down check or tracked interface adds:
+	// the most skew demotion advertises (FreeBSD's cap), which moves the
+	// group whatever the gap in advskew.
+	DefaultTrackDemote = 240
+	// StartupDemote is the startup demotion (startup_demote_for).
+	StartupDemote = 240
+)
 
 // where is the place a key's value came from.
 type where struct {
@@ -99,8 +147,11 @@ type Error struct {
 	Line int    // 0 when there is no line (a file-wide fault, a command line)
 	// Group is the name of the group at fault, "" when the fault is
 	// outside a group or the group is too broken to be named; Index is its
-	// 1-based position in the file (0: no group).
+	// 1-based position in the file (0: no group). A fault in a [[check]]
+	// names it in Check ("#2" when it has no name yet), and Index is its
+	// position among the checks.
 	Group string
+	Check string
 	Index int
 	// Key is the key at fault ("advskew", "defaults.advskew", or for
 	// FromOptions the flag "-k"); "" for a fault of the file as a whole.
@@ -124,6 +175,10 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	switch {
+	case e.Check != "" && strings.HasPrefix(e.Check, "#"):
+		fmt.Fprintf(&b, "check %s: ", e.Check)
+	case e.Check != "":
+		fmt.Fprintf(&b, "check %q: ", e.Check)
 	case e.Group != "":
 		fmt.Fprintf(&b, "group %q: ", e.Group)
 	case e.Index > 0:

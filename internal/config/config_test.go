@@ -17,6 +17,9 @@ import (
 )
 
 // group1 is a valid group on lines 1-5; a case appends its fault on line 6.
+// check1 is a [[check]] named web.
+const check1 = "[[check]]\nname = \"web\"\ncommand = [\"/bin/true\"]\n"
+
 const group1 = `[[group]]
 interface = "eth0"
 vhid = 1
@@ -154,6 +157,46 @@ func TestParseBadFiles(t *testing.T) {
 			want: `carpd.toml:5: group "eth0-1": password: must be 1..19 bytes, got 20`, is: carp.ErrConfig},
 		{name: "password empty", file: strings.Replace(group1, `"secret"`, `""`, 1),
 			want: `carpd.toml:5: group "eth0-1": password: must be 1..19 bytes, got 0`, is: carp.ErrConfig},
+
+		// Checks, tracking, sync sets, the start.
+		{name: "check not defined", file: group1 + "checks = [\"nginx\"]\n" + check1,
+			want: `carpd.toml:6: group "eth0-1": checks: no [[check]] is named "nginx" (the checks: web)`},
+		{name: "check listed twice", file: group1 + "checks = [\"web\", \"web\"]\n" + check1,
+			want: `carpd.toml:6: group "eth0-1": checks: "web" is listed twice`},
+		{name: "check without a name", file: group1 + "[[check]]\ncommand = [\"/bin/true\"]\n",
+			want: `carpd.toml:6: check #1: name: required: the name the groups' checks list`},
+		{name: "check without a command", file: group1 + "[[check]]\nname = \"web\"\n",
+			want: `carpd.toml:6: check "web": command: required: the program and its arguments, e.g. ["/usr/bin/curl", "-fsS", "http://127.0.0.1/"] (no shell)`},
+		{name: "check with an empty command", file: group1 + "[[check]]\nname = \"web\"\ncommand = []\n",
+			want: `carpd.toml:8: check "web": command: required: the program and its arguments, e.g. ["/usr/bin/curl", "-fsS", "http://127.0.0.1/"] (no shell)`},
+		{name: "check with a shell line", file: group1 + "[[check]]\nname = \"web\"\ncommand = \"curl -f x\"\n",
+			want: `carpd.toml:8: check "web": command: must be an array of strings, got a string`},
+		{name: "check misspelt key", file: group1 + check1 + "intervall = \"2s\"\n",
+			want: `carpd.toml:9: check "web": intervall: unknown key (did you mean interval?)`},
+		{name: "check bad interval", file: group1 + check1 + "interval = \"0s\"\n",
+			want: `carpd.toml:9: check "web": interval: want a duration above 0 like 1s or 500ms, got "0s"`},
+		{name: "check bad timeout", file: group1 + check1 + "timeout = \"soon\"\n",
+			want: `carpd.toml:9: check "web": timeout: want a duration above 0 like 1s or 500ms, got "soon"`},
+		{name: "check bad rise", file: group1 + check1 + "rise = 0\n",
+			want: `carpd.toml:9: check "web": rise: must be 1..1000, got 0`},
+		{name: "check bad fall type", file: group1 + check1 + "fall = \"3\"\n",
+			want: `carpd.toml:9: check "web": fall: must be an integer, got a string`},
+		{name: "check bad demote", file: group1 + check1 + "demote = 256\n",
+			want: `carpd.toml:9: check "web": demote: must be 1..255, got 256`},
+		{name: "check named twice", file: group1 + check1 + check1,
+			want: `carpd.toml:10: check "web": name: "web" is already the name of the check at line 6`},
+		{name: "bad track", file: group1 + "track_interfaces = [\"eth1:0\"]\n",
+			want: `carpd.toml:6: group "eth0-1": track_interfaces: "eth1:0": the demotion after ':' must be 1..255`},
+		{name: "bad track name", file: group1 + "track_interfaces = [\"a/b\"]\n",
+			want: `carpd.toml:6: group "eth0-1": track_interfaces: "a/b": interface "a/b" is not an interface name`},
+		{name: "track listed twice", file: group1 + "track_interfaces = [\"eth1\", \"eth1:5\"]\n",
+			want: `carpd.toml:6: group "eth0-1": track_interfaces: eth1 is listed twice`},
+		{name: "bad sync", file: group1 + "sync = \"\"\n",
+			want: `carpd.toml:6: group "eth0-1": sync: must not be empty`},
+		{name: "bad startup_demote_for", file: group1 + "startup_demote_for = \"-1s\"\n",
+			want: `carpd.toml:6: group "eth0-1": startup_demote_for: want a duration like 30s or 2m (0 = none), got "-1s"`},
+		{name: "startup_demote_for in defaults", file: "[defaults]\nstartup_demote_for = \"x\"\n" + group1,
+			want: `carpd.toml:2: defaults.startup_demote_for: want a duration like 30s or 2m (0 = none), got "x"`},
 
 		// The other keys.
 		{name: "bad peer", file: group1 + "peers = [\"peer-a\"]\n",

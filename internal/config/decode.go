@@ -18,6 +18,7 @@ import (
 type rawFile struct {
 	Defaults *rawSettings `toml:"defaults"`
 	Group    []rawGroup   `toml:"group"`
+	Check    []rawCheck   `toml:"check"`
 	Control  *rawControl  `toml:"control"`
 	HTTP     *rawHTTP     `toml:"http"`
 }
@@ -52,7 +53,25 @@ type rawSettings struct {
 	DownScript    *string   `toml:"down_script"`
 	XParam        *string   `toml:"xparam"`
 	ScriptTimeout *string   `toml:"script_timeout"`
+	Checks        *[]string `toml:"checks"`
+	Track         *[]string `toml:"track_interfaces"`
+	Sync          *string   `toml:"sync"`
+	StartupDemote *string   `toml:"startup_demote_for"`
 }
+
+// rawCheck is one [[check]].
+type rawCheck struct {
+	Name     *string   `toml:"name"`
+	Command  *[]string `toml:"command"`
+	Interval *string   `toml:"interval"`
+	Timeout  *string   `toml:"timeout"`
+	Rise     *int64    `toml:"rise"`
+	Fall     *int64    `toml:"fall"`
+	Demote   *int64    `toml:"demote"`
+}
+
+// checkKeys are rawCheck's keys, for "did you mean".
+var checkKeys = []string{"name", "command", "interval", "timeout", "rise", "fall", "demote"}
 
 // groupOnly are the keys of a group that [defaults] may not set.
 var groupOnly = []string{"name", "vhid", "vips"}
@@ -72,6 +91,8 @@ var keyTypes = map[string]string{
 	"vhid": "an integer", "advbase": "an integer", "advskew": "an integer", "deadratio": "an integer",
 	"preempt": "a boolean", "neutral": "a boolean", "nomcast": "a boolean", "ignore_ifstate": "a boolean", "manage_vips": "a boolean",
 	"vips": "an array of strings", "peers": "an array of strings",
+	"checks": "an array of strings", "track_interfaces": "an array of strings", "command": "an array of strings",
+	"rise": "an integer", "fall": "an integer", "demote": "an integer", "check": "an array of tables ([[check]])",
 	"defaults": "a table", "group": "an array of tables ([[group]])",
 }
 
@@ -120,6 +141,7 @@ type section struct {
 type index struct {
 	defaults section
 	groups   []section
+	checks   []section
 	// headers are the tables in order, each with the section it opens: a
 	// group's index, inDefaults or inOther.
 	headers []header
@@ -129,13 +151,27 @@ type index struct {
 
 type header struct {
 	line, section int
+	check         int // the [[check]] it opens, -1 for none
 }
 
 // The sections that are not a group.
 const (
 	inDefaults = -1
 	inOther    = -2 // the root, or a table that is neither
+	inCheck    = -3 // a [[check]]: header.check says which
 )
+
+// checkAt returns the [[check]] whose part of the file holds line, or -1.
+func (x *index) checkAt(line int) int {
+	c := -1
+	for _, h := range x.headers {
+		if h.line > line {
+			break
+		}
+		c = h.check
+	}
+	return c
+}
 
 // sectionAt returns the section whose part of the file holds line: the
 // index of a group, inDefaults or inOther.
@@ -163,13 +199,18 @@ func buildIndex(data []byte) *index {
 		defs  = -1
 	)
 	cur := root
+	chk := -1 // the [[check]] being read
 	for p.NextExpression() {
 		e := p.Expression()
 		switch e.Kind {
 		case unstable.Table, unstable.ArrayTable:
 			parts, line := keyOf(&p, e)
 			cur = other
+			chk = -1
 			switch {
+			case len(parts) == 1 && parts[0] == "check" && e.Kind == unstable.ArrayTable:
+				x.checks = append(x.checks, section{line: line, keys: map[string]int{}})
+				chk = len(x.checks) - 1
 			case len(parts) == 0:
 			case parts[0] == "defaults":
 				cur = defs
@@ -191,13 +232,18 @@ func buildIndex(data []byte) *index {
 			if cur < defs {
 				sec = inOther
 			}
-			x.headers = append(x.headers, header{line: line, section: sec})
+			if chk >= 0 {
+				sec = inCheck
+			}
+			x.headers = append(x.headers, header{line: line, section: sec, check: chk})
 		case unstable.KeyValue:
 			parts, line := keyOf(&p, e)
 			if len(parts) == 0 {
 				continue
 			}
 			switch {
+			case chk >= 0:
+				x.checks[chk].recordValue(parts, line, e.Value())
 			case cur == defs:
 				x.defaults.record(parts[0], line)
 			case cur >= 0:
@@ -217,7 +263,7 @@ func buildIndex(data []byte) *index {
 					}
 					s.recordInline(&p, t)
 					x.groups = append(x.groups, s)
-					x.headers = append(x.headers, header{line: s.line, section: len(x.groups) - 1})
+					x.headers = append(x.headers, header{line: s.line, section: len(x.groups) - 1, check: -1})
 				}
 			}
 		}
@@ -335,7 +381,20 @@ func decodeError(path string, de *toml.DecodeError, x *index) *Error {
 	e := &Error{File: path, Line: line, Err: de, Msg: strings.TrimPrefix(de.Error(), "toml: ")}
 	key := append([]string(nil), de.Key()...)
 	sec := x.sectionAt(line)
+	if c := x.checkAt(line); c >= 0 || (len(key) > 1 && key[0] == "check") {
+		if len(key) > 1 && key[0] == "check" {
+			key = key[1:]
+		}
+		if c >= 0 {
+			e.Check, e.Index = x.checks[c].name, c+1
+			if e.Check == "" {
+				e.Check = fmt.Sprintf("#%d", c+1)
+			}
+		}
+		sec = inCheck
+	}
 	switch {
+	case sec == inCheck:
 	case len(key) > 1 && key[0] == "group":
 		key = key[1:]
 	case len(key) > 1 && key[0] == "defaults":
@@ -352,6 +411,11 @@ func decodeError(path string, de *toml.DecodeError, x *index) *Error {
 	e.Key = strings.Join(key, ".")
 	var strict *toml.StrictMissingError
 	switch m := e.Msg; {
+	case sec == inCheck && (errors.As(de, &strict) || m == "unknown field"):
+		e.Msg = "unknown key"
+		if s := closest(e.Key, checkKeys); s != "" {
+			e.Msg = fmt.Sprintf("unknown key (did you mean %s?)", s)
+		}
 	case errors.As(de, &strict), m == "unknown field":
 		e.Msg = unknownKey(e.Key, sec >= 0, "key")
 	case m == "missing table":

@@ -40,6 +40,19 @@ up_script = "up.sh"
 down_script = "/etc/carpd/down.sh"
 xparam = "x y"
 script_timeout = "1m30s"
+checks = ["nginx"]
+track_interfaces = ["eth1", "eth2:50"]
+sync = "router"
+startup_demote_for = "45s"
+
+[[check]]
+name = "nginx"
+command = ["bin/check", "--fast"]
+interval = "2s"
+timeout = "500ms"
+rise = 2
+fall = 3
+demote = 50
 `
 
 func TestParseEveryKey(t *testing.T) {
@@ -81,6 +94,12 @@ func TestParseEveryKey(t *testing.T) {
 	require.Equal(t, "x y", g.XParam)
 	require.Equal(t, 90*time.Second, g.ScriptTimeout)
 	require.Equal(t, 1, g.Line)
+	require.Equal(t, []string{"nginx"}, g.Checks)
+	require.Equal(t, []Track{{Interface: "eth1", Demote: 240}, {Interface: "eth2", Demote: 50}}, g.Track)
+	require.Equal(t, "router", g.Sync)
+	require.Equal(t, 45*time.Second, g.StartupDemoteFor)
+	require.Equal(t, []Check{{Name: "nginx", Command: []string{filepath.Join(dir, "bin/check"), "--fast"},
+		Interval: 2 * time.Second, Timeout: 500 * time.Millisecond, Rise: 2, Fall: 3, Demote: 50, Line: 30}}, c.Checks)
 
 	require.Equal(t, carp.Config{
 		Interface: "eth0",
@@ -133,31 +152,39 @@ func TestReference(t *testing.T) {
 	require.Len(t, c.Groups, 2)
 	require.Equal(t, "/run/carpd.sock", c.Control)
 	require.Equal(t, "127.0.0.1:9108", c.HTTP)
+	require.Len(t, c.Checks, 1)
+	c.Checks[0].Line = 0
+	require.Equal(t, Check{Name: "nginx", Command: []string{"/usr/bin/curl", "-fsS", "-m", "1", "http://127.0.0.1/health"},
+		Interval: time.Second, Timeout: time.Second, Rise: 2, Fall: 3, Demote: 50}, c.Checks[0])
 	for i := range c.Groups {
 		c.Groups[i].file, c.Groups[i].index, c.Groups[i].at = "", 0, nil
 	}
 	peers := []netip.Addr{netip.MustParseAddr("198.51.100.2"), netip.MustParseAddr("2001:db8::2")}
 	require.Equal(t, []Group{{
-		Name:          "web",
-		Interface:     "eth0",
-		VHID:          42,
-		VIPs:          []netip.Prefix{netip.MustParsePrefix("198.51.100.100/24"), netip.MustParsePrefix("2001:db8::100/64")},
-		Password:      []byte("secret"),
-		Source:        netip.MustParseAddr("198.51.100.1"),
-		AdvBase:       1,
-		DeadRatio:     3,
-		Preempt:       true,
-		ManageVIPs:    true,
-		Peers:         peers,
-		Mcast:         wire.IPv4Group,
-		TieBreak:      carp.TieBreakUcarp,
-		Demotion:      carp.DemoteSkew,
-		SourceMAC:     "real",
-		UpScript:      "/etc/carpd/up.sh",
-		DownScript:    "/etc/carpd/down.sh",
-		XParam:        "web",
-		ScriptTimeout: 10 * time.Second,
-		Line:          groupLines[0],
+		Name:             "web",
+		Interface:        "eth0",
+		VHID:             42,
+		VIPs:             []netip.Prefix{netip.MustParsePrefix("198.51.100.100/24"), netip.MustParsePrefix("2001:db8::100/64")},
+		Password:         []byte("secret"),
+		Source:           netip.MustParseAddr("198.51.100.1"),
+		AdvBase:          1,
+		DeadRatio:        3,
+		Preempt:          true,
+		ManageVIPs:       true,
+		Peers:            peers,
+		Mcast:            wire.IPv4Group,
+		TieBreak:         carp.TieBreakUcarp,
+		Demotion:         carp.DemoteSkew,
+		SourceMAC:        "real",
+		UpScript:         "/etc/carpd/up.sh",
+		DownScript:       "/etc/carpd/down.sh",
+		XParam:           "web",
+		ScriptTimeout:    10 * time.Second,
+		Checks:           []string{"nginx"},
+		Track:            []Track{{Interface: "eth1", Demote: 240}, {Interface: "eth2", Demote: 100}},
+		Sync:             "router",
+		StartupDemoteFor: 30 * time.Second,
+		Line:             groupLines[0],
 	}, {
 		Name:          "eth0-43",
 		Interface:     "eth0",

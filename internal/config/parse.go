@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -61,6 +63,22 @@ func parse(path string, data []byte) (*Config, error) {
 		}
 		c.HTTP = *f.HTTP.Listen
 	}
+	names := map[string]int{}
+	for i := range f.Check {
+		var sec section
+		if i < len(x.checks) {
+			sec = x.checks[i]
+		}
+		ch, err := buildCheck(path, dir, i, &f.Check[i], sec)
+		if err != nil {
+			return nil, err
+		}
+		if l, dup := names[ch.Name]; dup {
+			return nil, checkError(path, i, ch.Name, sec, "name", "%q is already the name of the check at line %d", ch.Name, l)
+		}
+		names[ch.Name] = ch.Line
+		c.Checks = append(c.Checks, *ch)
+	}
 	for i := range f.Group {
 		var sec section
 		if i < len(x.groups) {
@@ -72,6 +90,19 @@ func parse(path string, data []byte) (*Config, error) {
 		}
 		if err := c.checkUnique(g); err != nil {
 			return nil, err
+		}
+		for _, n := range g.Checks {
+			if _, ok := names[n]; !ok {
+				known := make([]string, 0, len(c.Checks))
+				for _, ch := range c.Checks {
+					known = append(known, ch.Name)
+				}
+				msg := "no [[check]] is named " + strconv.Quote(n)
+				if len(known) > 0 {
+					msg += " (the checks: " + strings.Join(known, ", ") + ")"
+				}
+				return nil, g.errorf("checks", "%s", msg)
+			}
 		}
 		c.Groups = append(c.Groups, *g)
 	}
@@ -252,6 +283,45 @@ func (g *Group) apply(s *rawSettings, dir string) error {
 		g.DownScript = resolve(dir, *s.DownScript)
 	}
 	g.XParam = deref(s.XParam, "")
+	g.Checks = nil
+	if s.Checks != nil {
+		for i, n := range *s.Checks {
+			if slices.Contains((*s.Checks)[:i], n) {
+				return g.errorf("checks", "%q is listed twice", n)
+			}
+			g.Checks = append(g.Checks, n)
+		}
+	}
+	g.Track = nil
+	if s.Track != nil {
+		for _, t := range *s.Track {
+			tr, err := parseTrack(t)
+			if err != nil {
+				return g.errorf("track_interfaces", "%v", err)
+			}
+			for _, o := range g.Track {
+				if o.Interface == tr.Interface {
+					return g.errorf("track_interfaces", "%s is listed twice", tr.Interface)
+				}
+			}
+			g.Track = append(g.Track, tr)
+		}
+	}
+	g.Sync = ""
+	if s.Sync != nil {
+		if err := checkName(*s.Sync); err != nil {
+			return g.errorf("sync", "%v", err)
+		}
+		g.Sync = *s.Sync
+	}
+	g.StartupDemoteFor = 0
+	if s.StartupDemote != nil {
+		d, err := time.ParseDuration(*s.StartupDemote)
+		if err != nil || d < 0 {
+			return g.errorf("startup_demote_for", "want a duration like 30s or 2m (0 = none), got %q", *s.StartupDemote)
+		}
+		g.StartupDemoteFor = d
+	}
 	g.ScriptTimeout = cli.DefaultScriptTimeout
 	if s.ScriptTimeout != nil {
 		d, err := time.ParseDuration(*s.ScriptTimeout)
@@ -336,4 +406,90 @@ func tableKeyLine(data []byte, table, key string) int {
 		}
 	}
 	return 0
+}
+
+// parseTrack parses "eth1" or "eth1:N".
+func parseTrack(s string) (Track, error) {
+	name, n, hasN := strings.Cut(s, ":")
+	if err := checkInterface(name); err != nil {
+		return Track{}, fmt.Errorf("%q: interface %v", s, err)
+	}
+	t := Track{Interface: name, Demote: DefaultTrackDemote}
+	if hasN {
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 1 || v > math.MaxUint8 {
+			return Track{}, fmt.Errorf("%q: the demotion after ':' must be 1..255", s)
+		}
+		t.Demote = uint8(v)
+	}
+	return t, nil
+}
+
+// checkError is an *Error about key of the i-th [[check]].
+func checkError(path string, i int, name string, sec section, key, format string, args ...any) *Error {
+	e := &Error{File: path, Line: sec.line, Check: name, Index: i + 1, Key: key, Msg: fmt.Sprintf(format, args...)}
+	if e.Check == "" {
+		e.Check = fmt.Sprintf("#%d", i+1)
+	}
+	if l, ok := sec.keys[key]; ok {
+		e.Line = l
+	}
+	return e
+}
+
+// buildCheck turns the i-th [[check]] into a Check, defaults applied.
+func buildCheck(path, dir string, i int, r *rawCheck, sec section) (*Check, error) {
+	name := deref(r.Name, "")
+	fail := func(key, format string, args ...any) (*Check, error) {
+		return nil, checkError(path, i, name, sec, key, format, args...)
+	}
+	if r.Name == nil {
+		return fail("name", "required: the name the groups' checks list")
+	}
+	if err := checkName(name); err != nil {
+		return fail("name", "%v", err)
+	}
+	c := &Check{Name: name, Line: sec.line, Interval: DefaultCheckInterval, Rise: 1, Fall: 1, Demote: DefaultTrackDemote}
+	if r.Command == nil || len(*r.Command) == 0 || (*r.Command)[0] == "" {
+		return fail("command", `required: the program and its arguments, e.g. ["/usr/bin/curl", "-fsS", "http://127.0.0.1/"] (no shell)`)
+	}
+	c.Command = slices.Clone(*r.Command)
+	if strings.Contains(c.Command[0], "/") {
+		c.Command[0] = resolve(dir, c.Command[0])
+	}
+	if r.Interval != nil {
+		d, err := time.ParseDuration(*r.Interval)
+		if err != nil || d <= 0 {
+			return fail("interval", "want a duration above 0 like 1s or 500ms, got %q", *r.Interval)
+		}
+		c.Interval = d
+	}
+	c.Timeout = c.Interval
+	if r.Timeout != nil {
+		d, err := time.ParseDuration(*r.Timeout)
+		if err != nil || d <= 0 {
+			return fail("timeout", "want a duration above 0 like 1s or 500ms, got %q", *r.Timeout)
+		}
+		c.Timeout = d
+	}
+	for _, k := range []struct {
+		key string
+		v   *int64
+		to  *int
+	}{{"rise", r.Rise, &c.Rise}, {"fall", r.Fall, &c.Fall}} {
+		if k.v == nil {
+			continue
+		}
+		if *k.v < 1 || *k.v > 1000 {
+			return fail(k.key, "must be 1..1000, got %d", *k.v)
+		}
+		*k.to = int(*k.v)
+	}
+	if r.Demote != nil {
+		if *r.Demote < 1 || *r.Demote > math.MaxUint8 {
+			return fail("demote", "must be 1..255, got %d", *r.Demote)
+		}
+		c.Demote = uint8(*r.Demote)
+	}
+	return c, nil
 }
