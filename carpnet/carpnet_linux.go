@@ -39,7 +39,8 @@ type Interface struct {
 	addrs    []netip.Prefix // the interface's, for choosing sources
 	reserved map[netip.Addr]bool
 	owner    map[netip.Addr]*carp.Group
-	carrier  bool // some group follows the carrier
+	sets     map[*carp.Group]*netif.VIPSet // of the groups with ManageVIPs
+	carrier  bool                          // some group follows the carrier
 	running  bool
 
 	// usable holds the addresses last seen, true for those usable (not in
@@ -60,6 +61,7 @@ func Open(cfg Config) (*Interface, error) {
 		log:      cfg.Logger,
 		reserved: map[netip.Addr]bool{},
 		owner:    map[netip.Addr]*carp.Group{},
+		sets:     map[*carp.Group]*netif.VIPSet{},
 	}
 	if i.log == nil {
 		i.log = slog.New(slog.DiscardHandler)
@@ -253,7 +255,47 @@ func (i *Interface) NewGroup(cfg carp.Config, opts ...GroupOption) (*carp.Group,
 	for _, a := range cfg.VIPs {
 		i.owner[a.Unmap().WithZone("")] = g
 	}
+	if set != nil {
+		i.sets[g] = set
+	}
 	return g, nil
+}
+
+// Remove forgets a group made by NewGroup, once it has stopped (Shutdown
+// or Close): its VIPs, if the interface manages them, are taken off the
+// interface, and its vhid and VIPs may go to a new group. A running
+// interface takes new groups and removes old ones: that is how carpd
+// reloads its config.
+func (i *Interface) Remove(g *carp.Group) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for a, o := range i.owner {
+		if o == g {
+			delete(i.owner, a)
+		}
+	}
+	if set := i.sets[g]; set != nil {
+		set.Remove()
+		delete(i.sets, g)
+	}
+}
+
+// Joined returns the multicast groups the interface's socket joined
+// (Config.Groups, or both CARP groups when it was empty): a group added
+// later must advertise to one of them.
+func (i *Interface) Joined() []netip.Addr {
+	if len(i.cfg.Groups) == 0 {
+		return []netip.Addr{wire.IPv4Group, wire.IPv6Group}
+	}
+	return slices.Clone(i.cfg.Groups)
+}
+
+// FollowsCarrier reports whether the interface follows its carrier for its
+// groups (some group did not ask to ignore it when Run started, or before).
+func (i *Interface) FollowsCarrier() bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.carrier
 }
 
 // vipPrefixes gives each VIP its prefix: the one listed, or its host

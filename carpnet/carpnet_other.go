@@ -5,6 +5,7 @@ package carpnet
 import (
 	"context"
 	"errors"
+	"net/netip"
 
 	"github.com/gocarp/gocarp/arp"
 	"github.com/gocarp/gocarp/carp"
@@ -39,3 +40,12 @@ func (i *Interface) Run(ctx context.Context) error { return ErrNotImplemented }
 
 // Close does nothing.
 func (i *Interface) Close() error { return nil }
+
+// Remove does nothing: carpnet runs on Linux only.
+func (i *Interface) Remove(g *carp.Group) {}
+
+// Joined returns nil: carpnet runs on Linux only.
+func (i *Interface) Joined() []netip.Addr { return nil }
+
+// FollowsCarrier returns false: carpnet runs on Linux only.
+func (i *Interface) FollowsCarrier() bool { return false }

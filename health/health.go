@@ -53,6 +53,10 @@ type Check struct {
 	// Demote is what the check adds to its groups' demotion while down;
 	// DefaultDemote when zero.
 	Demote uint8
+	// StartUp starts the check up rather than down: it then demotes only
+	// after Fall failures. For a check added to a running system (carpd's
+	// reload), which must not move a VIP before it has failed.
+	StartUp bool
 }
 
 // Validate reports what is wrong with c, naming the field.
@@ -97,8 +101,9 @@ func (c Check) withDefaults() Check {
 // Status is a snapshot of a running check.
 type Status struct {
 	Name string
-	// Up is the state after rise/fall. A check starts down, so that a
-	// node does not count as healthy before its first successes.
+	// Up is the state after rise/fall. A check starts down (unless
+	// StartUp), so that a node does not count as healthy before its first
+	// successes.
 	Up bool
 	// Since is when Up last changed, or when the check started.
 	Since time.Time
@@ -150,8 +155,8 @@ var ErrTimeout = errors.New("timed out")
 // Start validates c and runs it: the first run at once, then every
 // Interval. onChange (may be nil) is called, from the check's goroutines
 // and never with a lock of the Monitor held, each time the state changes;
-// calls do not overlap. The check starts down: onChange is not called for
-// that.
+// calls do not overlap. The check starts down (up with StartUp): onChange
+// is not called for that.
 func Start(c Check, clock transport.Clock, onChange func(Change)) (*Monitor, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -161,7 +166,7 @@ func Start(c Check, clock transport.Clock, onChange func(Change)) (*Monitor, err
 	}
 	c = c.withDefaults()
 	m := &Monitor{c: c, clock: clock, onChange: onChange}
-	m.st = Status{Name: c.Name, Since: clock.Now(), Demote: c.Demote}
+	m.st = Status{Name: c.Name, Up: c.StartUp, Since: clock.Now(), Demote: c.Demote}
 	m.mu.Lock()
 	m.tick()
 	m.mu.Unlock()

@@ -195,3 +195,18 @@ func TestValidate(t *testing.T) {
 		require.ErrorContains(t, err, tt.want)
 	}
 }
+
+func TestStartUp(t *testing.T) {
+	sim := memnet.NewSim(1, t0)
+	var rec recorder
+	m, err := health.Start(health.Check{Name: "x", StartUp: true, Fall: 2,
+		Func: func(context.Context) error { return errors.New("no") }}, sim, rec.add)
+	require.NoError(t, err)
+	t.Cleanup(m.Stop)
+	require.True(t, m.Status().Up)
+	sim.RunUntil(at(500 * time.Millisecond))
+	require.Empty(t, rec.get(), "one failure is not Fall")
+	sim.RunUntil(at(1500 * time.Millisecond))
+	require.Len(t, rec.get(), 1)
+	require.False(t, rec.get()[0].Up)
+}

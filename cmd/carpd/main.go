@@ -9,6 +9,7 @@
 //	carpd status [--json] [--control PATH]
 //	carpd handover [GROUP...]            (bow out now: a backup takes over at once)
 //	carpd demote GROUP N --reason TEXT | carpd demote GROUP --clear
+//	carpd reload                         (read the config file again: SIGHUP)
 //	carpd inspect [-p PASS | -o FILE] [-a VIP]... [--json] (FILE.pcap | -i IFACE)
 //	carpd lab     (as root: a three-node CARP LAN in network namespaces)
 //
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return handoverMain(args[1:], stdout, stderr)
 		case "demote":
 			return demoteMain(args[1:], stdout, stderr)
+		case "reload":
+			return reloadMain(args[1:], stdout, stderr)
 		}
 	}
 	o, err := cli.Parse(args, os.Getenv)
@@ -140,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error(err.Error())
 		return exitCode(err)
 	}
-	sigs, stopSignal, stop := notifySignals()
+	sigs, stopSignal, stop := notifySignals(o.ConfigFile != "")
 	defer stop()
 	if err := d.Run(context.Background(), sigs); err != nil {
 		log.Error(err.Error())

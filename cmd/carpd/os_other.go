@@ -18,7 +18,7 @@ func syslogHandler(string, *slog.HandlerOptions) (slog.Handler, func(), error) {
 }
 
 // notifySignals: only an interrupt, which stops the daemon.
-func notifySignals() (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
+func notifySignals(reloadOnHUP bool) (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
 	var stopBy atomic.Value
 	in := make(chan os.Signal, 1)
 	signal.Notify(in, os.Interrupt)

@@ -39,9 +39,10 @@ func syslogHandler(facility string, opts *slog.HandlerOptions) (slog.Handler, fu
 	return slog.NewTextHandler(w, opts), func() { _ = w.Close() }, nil
 }
 
-// notifySignals maps ucarp's signals to daemon actions. stopSignal returns
+// notifySignals maps ucarp's signals to daemon actions; SIGHUP is a
+// reload with reloadOnHUP (a config file), a stop as in ucarp otherwise. stopSignal returns
 // the signal that asked the daemon to stop, nil if none did.
-func notifySignals() (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
+func notifySignals(reloadOnHUP bool) (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
 	var stopBy atomic.Value // os.Signal
 	in := make(chan os.Signal, 4)
 	signal.Notify(in, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
@@ -58,6 +59,13 @@ func notifySignals() (actions <-chan daemon.Signal, stopSignal func() os.Signal,
 					out <- daemon.SigStatus
 				case syscall.SIGUSR2:
 					out <- daemon.SigHandOver
+				case syscall.SIGHUP:
+					if reloadOnHUP {
+						out <- daemon.SigReload
+						continue
+					}
+					stopBy.CompareAndSwap(nil, s)
+					out <- daemon.SigStop
 				default:
 					stopBy.CompareAndSwap(nil, s)
 					out <- daemon.SigStop

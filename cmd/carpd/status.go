@@ -153,6 +153,11 @@ func demoteMain(args []string, stdout, stderr io.Writer) int {
 // ask sends req and prints what the daemon did, a line each.
 func ask(path string, req control.Request, who string, stdout, stderr io.Writer) int {
 	resp, err := control.Ask(path, req)
+	if resp != nil {
+		for _, l := range resp.Done { // what was done, even if not all
+			fmt.Fprintln(stdout, l)
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		if resp != nil {
@@ -160,8 +165,19 @@ func ask(path string, req control.Request, who string, stdout, stderr io.Writer)
 		}
 		return cli.ExitSetup
 	}
-	for _, l := range resp.Done {
-		fmt.Fprintln(stdout, l)
-	}
 	return 0
+}
+
+// reloadMain is carpd reload: the daemon reads its config file again and
+// applies what changed (as SIGHUP), and says what, or why it refused.
+func reloadMain(args []string, stdout, stderr io.Writer) int {
+	path, _, ops, err := controlArgs(args, nil, nil)
+	if err == nil && len(ops) > 0 {
+		err = fmt.Errorf("unexpected %q", ops[0])
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd reload: %v\nusage: carpd reload [--control PATH]\n", err)
+		return cli.ExitConfig
+	}
+	return ask(path, control.Request{Command: "reload"}, "carpd reload", stdout, stderr)
 }

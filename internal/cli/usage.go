@@ -48,6 +48,7 @@ var usageText = []string{
 	"  carpd status [--json] [--control <path>]       every group of the running carpd",
 	"  carpd handover [--control <path>] [<group>...] the MASTER groups bow out: a backup takes over at once",
 	"  carpd demote <group> <n> --reason <text>       the operator's demotion of a group (--clear removes it)",
+	"  carpd reload [--control <path>]                read the config file again and apply what changed (as SIGHUP)",
 	"  carpd inspect ...                               decode and verify CARP in a capture or live (carpd inspect -h)",
 	"  carpd lab [-v]                                  a CARP LAN in network namespaces, as root",
 	"",

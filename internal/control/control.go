@@ -30,6 +30,9 @@ import (
 const (
 	MaxRequest     = 64 << 10
 	RequestTimeout = 5 * time.Second
+	// AnswerTimeout bounds the daemon's work on a request: a reload that
+	// removes groups waits for their bow-out and down scripts.
+	AnswerTimeout = 2 * time.Minute
 )
 
 var (
@@ -43,7 +46,7 @@ var (
 
 // Request is what a client asks: "status"; "handover" (Groups, or every
 // group when empty); "demote" (one group in Groups, Demote and Reason, or
-// Clear).
+// Clear); "reload".
 type Request struct {
 	Command string   `json:"command"`
 	Groups  []string `json:"groups,omitempty"`
@@ -141,6 +144,9 @@ type Handler interface {
 	HandOver(groups []string) ([]string, error)
 	// Demote sets the operator's demotion of a group (0 clears it).
 	Demote(group string, n uint8, reason string) ([]string, error)
+	// Reload reads the config file again and applies what changed; it
+	// says what it did, or why it refused (then nothing changed).
+	Reload() ([]string, error)
 }
 
 // Listen creates the socket at path, owner-only. A socket left behind by a
@@ -206,6 +212,7 @@ func serveConn(c net.Conn, h Handler, log *slog.Logger) {
 	case json.Unmarshal(line, &req) != nil:
 		resp.Error = "a request is one JSON object on one line, at most 64 KiB"
 	default:
+		_ = c.SetDeadline(time.Now().Add(AnswerTimeout))
 		var err error
 		switch req.Command {
 		case "status":
@@ -213,6 +220,8 @@ func serveConn(c net.Conn, h Handler, log *slog.Logger) {
 			resp.Status = &st
 		case "handover":
 			resp.Done, err = h.HandOver(req.Groups)
+		case "reload":
+			resp.Done, err = h.Reload()
 		case "demote":
 			switch {
 			case len(req.Groups) != 1:
@@ -253,7 +262,7 @@ func Ask(path string, req Request) (*Response, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(RequestTimeout))
+	_ = c.SetDeadline(time.Now().Add(RequestTimeout + AnswerTimeout))
 	if err := json.NewEncoder(c).Encode(req); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

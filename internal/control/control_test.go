@@ -20,6 +20,13 @@ type fake struct{ st control.Status }
 
 func (f fake) Status() control.Status { return f.st }
 
+func (f fake) Reload() ([]string, error) {
+	if f.st.Groups != nil {
+		return []string{"web: added"}, errors.New("reload refused: carpd.toml:3: vhid: must be 1..255")
+	}
+	return []string{"web: advskew 0 -> 50 (in place)"}, nil
+}
+
 func (f fake) HandOver(groups []string) ([]string, error) {
 	return []string{"handed over: " + strings.Join(groups, ",")}, nil
 }
@@ -130,6 +137,13 @@ func TestCommands(t *testing.T) {
 	require.Equal(t, []string{"web demoted 50: maintenance"}, resp.Done)
 	_, err = control.Ask(path, control.Request{Command: "demote", Groups: []string{"web"}, Clear: true})
 	require.NoError(t, err)
+	resp, err = control.Ask(path, control.Request{Command: "reload"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"web: advskew 0 -> 50 (in place)"}, resp.Done)
+	refused := serve(t, fake{st: control.Status{Groups: []control.GroupStatus{}}})
+	resp, err = control.Ask(refused, control.Request{Command: "reload"})
+	require.ErrorContains(t, err, "reload refused: carpd.toml:3: vhid")
+	require.Equal(t, []string{"web: added"}, resp.Done, "what was done comes back with the error")
 	for _, tt := range []struct {
 		req  control.Request
 		want string

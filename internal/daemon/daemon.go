@@ -56,7 +56,8 @@ type Signal int
 const (
 	SigStatus   Signal = iota // SIGUSR1: log the state line of every group
 	SigHandOver               // SIGUSR2: every MASTER bows out
-	SigStop                   // SIGTERM, SIGINT, SIGQUIT, SIGHUP
+	SigStop                   // SIGTERM, SIGINT, SIGQUIT; SIGHUP for the ucarp command line
+	SigReload                 // SIGHUP with a config file: Reload
 )
 
 // Options are the daemon-wide settings that are not a group's.
@@ -77,19 +78,42 @@ type Options struct {
 type Daemon struct {
 	opts Options
 	log  *slog.Logger
+	// path is the config file Reload reads; "" for a command line.
+	// cfgControl and cfgHTTP are its [control] and [http] as started.
+	path, cfgControl, cfgHTTP string
+
+	// mu guards links, byName and order, which a reload changes; reloadMu
+	// makes reloads and the stop one at a time. runCtx and wg are Run's,
+	// for the links a reload opens.
+	mu       sync.RWMutex
+	reloadMu sync.Mutex
+	runCtx   context.Context
+	wg       *sync.WaitGroup
 
 	links  map[string]*ifaceLink
 	byName map[string]*group // every group, by its unique name
 	order  []*group          // as in the config, for logs and status
+
+	// dm guards the demotion plumbing (demote.go): the checks running,
+	// the tracked interfaces, the sync sets and each group's own sources.
+	dm         sync.Mutex
+	checkCfg   map[string]config.Check // the config's [[check]]s, by name
+	checkOrder []string
+	checks     map[string]*checkRun // those some group lists, running
+	trackers   map[string]*tracker
+	syncs      map[string]*syncSet
 }
 
 // New sets everything up (sockets, links, groups) but sends nothing until
 // Run. A failure closes what was opened.
 func New(cfg *config.Config, opts Options) (*Daemon, error) {
-	d := &Daemon{opts: opts, log: opts.Logger, links: map[string]*ifaceLink{}, byName: map[string]*group{}}
+	d := &Daemon{opts: opts, log: opts.Logger, links: map[string]*ifaceLink{}, byName: map[string]*group{},
+		checkCfg: map[string]config.Check{}, checks: map[string]*checkRun{}, trackers: map[string]*tracker{}, syncs: map[string]*syncSet{}}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	d.setChecks(cfg)
+	d.path, d.cfgControl, d.cfgHTTP = cfg.Path, cfg.Control, cfg.HTTP
 	if len(cfg.Groups) == 0 {
 		return nil, configError("%s: no group to run", cfg.Path)
 	}
@@ -138,6 +162,9 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	d.reloadMu.Lock()
+	d.runCtx, d.wg = ctx, &wg
+	d.reloadMu.Unlock()
 	if d.opts.Control != "" {
 		ln, err := control.Listen(d.opts.Control)
 		if err != nil {
@@ -155,12 +182,22 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 		l.run(ctx, &wg)
 	}
 	for i, g := range d.order {
-		if err := g.start(); err != nil {
+		d.dm.Lock()
+		err := d.attach(g)
+		d.dm.Unlock()
+		if err == nil {
+			if g.cfg.Sync != "" {
+				d.followLink(g)
+			}
+			err = g.start()
+		}
+		if err != nil {
 			for _, s := range d.order[:i] {
 				_ = s.g.Close()
 			}
 			cancel()
 			wg.Wait()
+			d.stopRunners()
 			d.closeGroups()
 			d.closeLinks()
 			return setupError("starting %s: %w", g.name, err)
@@ -183,9 +220,12 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 				d.logStatus()
 			case SigHandOver:
 				d.log.Info("handing over: bowing out")
-				for _, g := range d.order {
+				gs, _ := d.named(nil)
+				for _, g := range gs {
 					_ = g.g.BowOut()
 				}
+			case SigReload:
+				_, _ = d.Reload() // it logs what it did, or why not
 			case SigStop:
 				return d.stop(cancel, &wg)
 			}
@@ -196,6 +236,10 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 // stop shuts every group down, in parallel: with many groups a serial
 // bow-out would leave the last ones waiting.
 func (d *Daemon) stop(cancel context.CancelFunc, wg *sync.WaitGroup) error {
+	// A reload under way finishes first; none starts after.
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	d.runCtx = nil
 	var timeout time.Duration
 	for _, g := range d.order {
 		timeout = max(timeout, g.cfg.ScriptTimeout)
@@ -212,6 +256,7 @@ func (d *Daemon) stop(cancel context.CancelFunc, wg *sync.WaitGroup) error {
 		}()
 	}
 	sw.Wait()
+	d.stopRunners()
 	// The VIP managers release their addresses when their context ends,
 	// after the groups' last transitions.
 	cancel()
@@ -224,6 +269,8 @@ func (d *Daemon) stop(cancel context.CancelFunc, wg *sync.WaitGroup) error {
 // logStatus logs ucarp's SIGUSR1 line for every group, "MASTER on eth0 id
 // 42", with the group's counters after it, and a line per link.
 func (d *Daemon) logStatus() {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	for _, g := range d.order {
 		g.logStatus()
 	}
@@ -267,6 +314,8 @@ func (d *Daemon) closeLinks() {
 
 // Status reports every group, in config order, for the control socket.
 func (d *Daemon) Status() control.Status {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	st := control.Status{Groups: make([]control.GroupStatus, 0, len(d.order))}
 	for _, g := range d.order {
 		s := g.g.Stats()
@@ -296,7 +345,12 @@ func (d *Daemon) Status() control.Status {
 		if len(s.Dropped) > 0 {
 			gs.Dropped = s.Dropped
 		}
-		gs.DemoteSources = g.demoteSources()
+		gs.DemoteSources = s.DemoteSources
+		gs.Checks = g.cfg.Checks
+		for _, t := range g.cfg.Track {
+			gs.TrackInterfaces = append(gs.TrackInterfaces, fmt.Sprintf("%s:%d", t.Interface, t.Demote))
+		}
+		gs.Sync = g.cfg.Sync
 		st.Groups = append(st.Groups, gs)
 	}
 	names := make([]string, 0, len(d.links))
@@ -312,14 +366,37 @@ func (d *Daemon) Status() control.Status {
 		}
 		st.Links = append(st.Links, l)
 	}
+	st.Checks = d.checkStatus()
 	return st
+}
+
+// setChecks takes the [[check]]s of cfg; those no group lists are
+// reported, and not run.
+func (d *Daemon) setChecks(cfg *config.Config) {
+	used := map[string]bool{}
+	for i := range cfg.Groups {
+		for _, n := range cfg.Groups[i].Checks {
+			used[n] = true
+		}
+	}
+	d.checkCfg = map[string]config.Check{}
+	d.checkOrder = nil
+	for _, c := range cfg.Checks {
+		d.checkCfg[c.Name] = c
+		d.checkOrder = append(d.checkOrder, c.Name)
+		if !used[c.Name] {
+			d.log.Warn("no group lists this check: not run", "check", c.Name, "line", c.Line)
+		}
+	}
 }
 
 // named returns the groups with these names (every group when none), or
 // an error naming the first unknown one.
 func (d *Daemon) named(names []string) ([]*group, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	if len(names) == 0 {
-		return d.order, nil
+		return slices.Clone(d.order), nil
 	}
 	var out []*group
 	for _, n := range names {
@@ -368,7 +445,9 @@ func (d *Daemon) Demote(name string, n uint8, reason string) ([]string, error) {
 	if n == 0 && reason == "" {
 		reason = "cleared"
 	}
-	total, err := gs[0].setDemote("operator", n, reason)
+	d.dm.Lock()
+	total, err := d.setSource(gs[0], sourceOperator, n, reason)
+	d.dm.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

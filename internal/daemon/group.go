@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/netip"
-	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/carpnet"
@@ -24,15 +24,19 @@ type group struct {
 	hooks *hooks.Runner
 	addrs []netip.Addr // the VIPs without prefix, for scripts
 
-	// demote holds the demotion of each source ("operator", and the
-	// checks and tracked interfaces to come); the group advertises the
-	// sum, so that two sources never overwrite each other.
-	demoteMu sync.Mutex
-	demote   map[string]uint8
+	// own are the group's own sources of demotion (not those mirrored
+	// from its sync set), sync its sync set, startupTimer ends the
+	// startup demotion: the daemon's, under Daemon.dm (demote.go).
+	// scripts are read by transition, changed by a reload.
+	scripts atomic.Pointer[scripts]
+
+	own          map[string]uint8
+	sync         *syncSet
+	startupTimer *time.Timer
 }
 
 func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
-	g := &group{name: gc.Name, cfg: gc, l: l, log: d.log.With("group", gc.Name, "interface", gc.Interface, "vhid", gc.VHID)}
+	g := &group{name: gc.Name, cfg: gc, l: l, own: map[string]uint8{}, log: d.log.With("group", gc.Name, "interface", gc.Interface, "vhid", gc.VHID)}
 	for _, p := range gc.VIPs {
 		g.addrs = append(g.addrs, p.Addr())
 	}
@@ -53,7 +57,16 @@ func newGroup(d *Daemon, l *ifaceLink, gc *config.Group) (*group, error) {
 		return nil, &ExitError{Code: ExitConfig, Err: gc.Wrap(err)}
 	}
 	g.hooks = hooks.New(g.log, gc.ScriptTimeout)
+	g.setScripts(gc)
 	return g, nil
+}
+
+// scripts are the group's up and down scripts, with their arguments.
+type scripts struct{ up, down, iface, xparam string }
+
+func (g *group) setScripts(gc *config.Group) {
+	g.scripts.Store(&scripts{up: gc.UpScript, down: gc.DownScript, iface: gc.Interface, xparam: gc.XParam})
+	g.hooks.SetTimeout(gc.ScriptTimeout)
 }
 
 func (g *group) start() error {
@@ -73,12 +86,13 @@ func (g *group) transition(t carp.Transition, master bool) {
 	// ucarp's wording; the state is the one entered, which is INIT (not
 	// BACKUP) after a carrier loss.
 	g.log.Info("switching to state: "+t.To.String(), "reason", t.Reason.String())
-	script := g.cfg.DownScript
+	sc := g.scripts.Load()
+	script := sc.down
 	if master {
-		script = g.cfg.UpScript
+		script = sc.up
 	}
 	for _, vip := range g.addrs {
-		g.hooks.Enqueue(script, hooks.ScriptArgs(g.cfg.Interface, vip, g.cfg.XParam)...)
+		g.hooks.Enqueue(script, hooks.ScriptArgs(sc.iface, vip, sc.xparam)...)
 	}
 }
 
@@ -114,37 +128,4 @@ func (g *group) logStatus() {
 		"announce_errors", st.AnnounceErrors,
 		"demote", st.Demote,
 		slog.Group("dropped", dropAttrs(st.Dropped)...))
-}
-
-// setDemote sets one source's demotion (0 removes it), logs the change
-// with its source and reason, and advertises the sum (capped at 255).
-func (g *group) setDemote(source string, n uint8, reason string) (uint8, error) {
-	g.demoteMu.Lock()
-	defer g.demoteMu.Unlock()
-	if g.demote == nil {
-		g.demote = map[string]uint8{}
-	}
-	old := g.demote[source]
-	if n == 0 {
-		delete(g.demote, source)
-	} else {
-		g.demote[source] = n
-	}
-	sum := 0
-	for _, v := range g.demote {
-		sum += int(v)
-	}
-	total := uint8(min(sum, 255))
-	g.log.Info("demotion", "source", source, "from", old, "to", n, "reason", reason, "total", total)
-	return total, g.g.SetDemote(total)
-}
-
-// demoteSources returns a copy of the demotion of each source.
-func (g *group) demoteSources() map[string]uint8 {
-	g.demoteMu.Lock()
-	defer g.demoteMu.Unlock()
-	if len(g.demote) == 0 {
-		return nil
-	}
-	return maps.Clone(g.demote)
 }

@@ -19,6 +19,10 @@ import (
 type ifaceLink struct {
 	name string
 	ifc  *carpnet.Interface
+	// What its groups share, as opened: a reload may not change it.
+	noMcast   bool
+	sourceMAC string
+	cancel    context.CancelFunc // ends run
 }
 
 // openLink opens the interface for its groups: one socket joined to every
@@ -79,7 +83,7 @@ func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink
 	if err != nil {
 		return nil, setupError("group %s: %w", groups[0].Name, err)
 	}
-	return &ifaceLink{name: name, ifc: ifc}, nil
+	return &ifaceLink{name: name, ifc: ifc, noMcast: noMcast, sourceMAC: sourceMAC}, nil
 }
 
 // sourceMACFor is the Ethernet source of the interface's adverts: nil for
@@ -104,6 +108,7 @@ func sourceMACFor(mode string, groups []*config.Group) (net.HardwareAddr, error)
 
 // run follows the interface until ctx ends; wg tells when it has.
 func (l *ifaceLink) run(ctx context.Context, wg *sync.WaitGroup) {
+	ctx, l.cancel = context.WithCancel(ctx)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -111,4 +116,11 @@ func (l *ifaceLink) run(ctx context.Context, wg *sync.WaitGroup) {
 	}()
 }
 
-func (l *ifaceLink) close() { _ = l.ifc.Close() }
+// close ends run (which removes the managed VIPs left) and closes the
+// interface.
+func (l *ifaceLink) close() {
+	if l.cancel != nil {
+		l.cancel()
+	}
+	_ = l.ifc.Close()
+}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,7 +47,7 @@ type job struct {
 // for a script. Its methods are safe for concurrent use.
 type Runner struct {
 	log     *slog.Logger
-	timeout time.Duration
+	timeout atomic.Int64 // a time.Duration: SetTimeout
 
 	// abortCtx is cancelled (cause ErrClosed) when Close's context ends: it
 	// kills the running script and drops the rest of the queue.
@@ -72,13 +73,16 @@ func New(logger *slog.Logger, timeout time.Duration) *Runner {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	r := &Runner{
 		log:      logger,
-		timeout:  timeout,
 		abortCtx: ctx,
 		abort:    cancel,
 		progress: make(chan struct{}),
 	}
+	r.timeout.Store(int64(timeout))
 	return r
 }
+
+// SetTimeout changes the timeout of the scripts started from now on.
+func (r *Runner) SetTimeout(timeout time.Duration) { r.timeout.Store(int64(timeout)) }
 
 // Enqueue queues `script args...` and returns at once; the queue is unbounded.
 // An empty script is ignored, as ucarp ignores an unset -u/-d. After Close the
@@ -180,9 +184,9 @@ func (r *Runner) work(done chan struct{}) {
 // its output line by line and its outcome, and returns when it has exited.
 func (r *Runner) run(j job) {
 	ctx := r.abortCtx
-	if r.timeout > 0 {
+	if timeout := time.Duration(r.timeout.Load()); timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, r.timeout, ErrTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 		defer cancel()
 	}
 	log := r.log.With("script", j.script)
