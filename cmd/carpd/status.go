@@ -54,7 +54,8 @@ func statusMain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// writeStatus prints one line per group.
+// writeStatus prints one line per group, then what the demoted groups'
+// demotion is made of, then the checks.
 func writeStatus(w io.Writer, st *control.Status, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tINTERFACE\tVHID\tSTATE\tSINCE\tREASON\tMASTER\tADVBASE\tADVSKEW\tDEMOTE\tSENT\tRECEIVED\tDROPPED")
@@ -72,6 +73,44 @@ func writeStatus(w io.Writer, st *control.Status, now time.Time) {
 			g.AdvBase, g.AdvSkew, g.Demote, g.AdvertsSent, g.AdvertsReceived, dropped)
 	}
 	_ = tw.Flush()
+	// What each demoted group's demotion is made of.
+	var demoted []control.GroupStatus
+	for _, g := range st.Groups {
+		if len(g.DemoteSources) > 0 {
+			demoted = append(demoted, g)
+		}
+	}
+	if len(demoted) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "DEMOTED	BY")
+		for _, g := range demoted {
+			srcs := make([]string, 0, len(g.DemoteSources))
+			for src, n := range g.DemoteSources {
+				srcs = append(srcs, fmt.Sprintf("%s %d", src, n))
+			}
+			slices.Sort(srcs)
+			fmt.Fprintf(tw, "%s\t%s\n", g.Name, strings.Join(srcs, ", "))
+		}
+		_ = tw.Flush()
+	}
+	if len(st.Checks) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "CHECK\tSTATE\tSINCE\tRUNS\tFAILURES\tDEMOTE\tGROUPS\tLAST ERROR")
+		for _, c := range st.Checks {
+			state, last := "down", c.LastError
+			if c.Up {
+				state = "up"
+			}
+			if last == "" {
+				last = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s ago\t%d\t%d\t%d\t%s\t%s\n", c.Name, state, now.Sub(c.Since).Round(time.Second),
+				c.Runs, c.Failures, c.Demote, strings.Join(c.Groups, ","), last)
+		}
+		_ = tw.Flush()
+	}
 }
 
 // controlArgs splits a subcommand's arguments: --control PATH and the

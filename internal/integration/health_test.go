@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -130,6 +131,9 @@ func TestSyncSet(t *testing.T) {
 
 	require.NoError(t, os.WriteFile(flag, nil, 0o600))
 	waitFor(t, "B takes both", func() bool { return b.HasAddr(out) && b.HasAddr(in) && !a.HasAddr(out) && !a.HasAddr(in) })
+	table, err := exec.Command(carpdBin, "status", "--control", sockA).Output()
+	require.NoError(t, err)
+	t.Logf("carpd status:\n%s", table)
 	st := statusOf(t, sockA)
 	require.Equal(t, "router", st.Groups[1].Sync)
 	require.Equal(t, map[string]uint8{"check uplink": 200}, st.Groups[0].DemoteSources)
