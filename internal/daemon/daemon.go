@@ -427,7 +427,7 @@ func (d *Daemon) HandOver(names []string) ([]string, error) {
 			return done, fmt.Errorf("%s: %w", g.name, err)
 		}
 		msg := g.name + ": bowed out"
-		if g.cfg.Preempt {
+		if g.g.Tuning().Preempt {
 			// Its next advert is the better one again.
 			msg += " (preempt is on: it takes the group back unless demoted, carpd demote)"
 		}

@@ -109,9 +109,6 @@ func (d *Daemon) checkReload(cfg *config.Config) error {
 		if l == nil {
 			continue // a new interface: opened as at the start
 		}
-		if o := old[groupKey(n)]; o != nil && needsReplace(o.cfg, n) == "" {
-			continue // kept: what it shares with its link did not change
-		}
 		restart := func(key, what string) error {
 			return &ExitError{Code: ExitConfig, Err: n.Wrap(fmt.Errorf(
 				"%s: %s on the running interface %s; changing what its groups share needs a restart of carpd", key, what, n.Interface))}
@@ -121,6 +118,11 @@ func (d *Daemon) checkReload(cfg *config.Config) error {
 			return restart("nomcast", fmt.Sprintf("%v here, %v", n.NoMcast, l.noMcast))
 		case n.SourceMAC != l.sourceMAC:
 			return restart("source_mac", fmt.Sprintf("%q here, %q", n.SourceMAC, l.sourceMAC))
+		}
+		if o := old[groupKey(n)]; o != nil && needsReplace(o.cfg, n) == "" {
+			continue // kept: its mcast and carrier did not change either
+		}
+		switch {
 		case l.sourceMAC == "ucarp" || l.sourceMAC == "bsd":
 			return restart("source_mac", fmt.Sprintf("%q is per vhid, and a group is added", l.sourceMAC))
 		case !n.IgnoreIfState && !l.ifc.FollowsCarrier():

@@ -194,6 +194,17 @@ func TestReload(t *testing.T) {
 	}
 	require.Equal(t, after, transitions(), "the refused reloads moved nothing")
 
+	// What an interface's groups share cannot change under its socket.
+	writeConfig(t, dirA, groups(0, next, func(g *configGroup) {
+		if g.vhid == 3 {
+			g.extra = "nomcast = true\n"
+		}
+	}))
+	out, err = exec.Command(carpdBin, "reload", "--control", sockA).CombinedOutput()
+	require.ErrorAs(t, err, &ee, "%s", out)
+	require.Contains(t, string(out), `group "eth0-3": nomcast: true here, false on the running interface eth0; changing what its groups share needs a restart of carpd`)
+	require.Equal(t, after, transitions())
+
 	// carpd reload applies a good file and says what changed.
 	require.NoError(t, os.WriteFile(cfgA, good, 0o600))
 	writeConfig(t, dirA, groups(0, next, func(g *configGroup) {
