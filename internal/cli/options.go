@@ -195,7 +195,11 @@ func (p *parser) apply(t token) error {
 	case 'o':
 		pw, err := ReadPasswordFile(v)
 		if err != nil {
-			return &Error{Flag: t.flag, Code: ExitConfig, Err: err, msg: fmt.Sprintf("%s %s: %v", t.flag, v, err)}
+			code := ExitConfig
+			if errors.Is(err, ErrPasswordTooLong) {
+				code = ExitSetup // as ucarp's "Password too long"
+			}
+			return &Error{Flag: t.flag, Code: code, Err: err, msg: fmt.Sprintf("%s %s: %v", t.flag, v, err)}
 		}
 		o.Password, o.PasswordSource, p.passSet = pw, "file", true
 	case 'a':
@@ -473,7 +477,10 @@ func digitValue(c byte) uint64 {
 // line, through a 512-byte fgets, without its '\n' (a trailing '\r' stays
 // part of the password) and up to a NUL byte (as strdup would end it). An
 // empty first line is an error. Nothing beyond the first line is read, so a
-// FIFO works. It does not check the length: carp.Config.Validate does.
+// FIFO works. A first line longer than 512 bytes, far beyond any password,
+// is refused with its length (counted up to 1 MiB: -o /dev/zero ends);
+// shorter ones are checked by carp.Config.Validate. carpd's -o, its
+// config's password_file and carpd inspect -o all read with it.
 //
 // The error matches ErrPassfile and, for an open or read failure, the cause
 // (e.g. fs.ErrNotExist); its message does not repeat the path.
@@ -483,9 +490,24 @@ func ReadPasswordFile(path string) ([]byte, error) {
 		return nil, &passfileError{cause: err, msg: fmt.Sprintf("unable to open passfile for reading: %v", unwrapPath(err))}
 	}
 	defer f.Close()
-	line, err := bufio.NewReaderSize(f, 512).ReadSlice('\n')
+	r := bufio.NewReaderSize(f, passfileBuffer)
+	line, err := r.ReadSlice('\n')
 	switch {
-	case err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull):
+	case errors.Is(err, bufio.ErrBufferFull):
+		// Longer than any password: say how long, reading on (bounded)
+		// only to count.
+		n := int64(len(line))
+		for errors.Is(err, bufio.ErrBufferFull) && n <= maxPassfileCount {
+			line, err = r.ReadSlice('\n')
+			n += int64(len(line))
+		}
+		size := fmt.Sprintf("%d bytes", n-int64(bytes.Count(line, []byte("\n"))))
+		if n > maxPassfileCount {
+			size = fmt.Sprintf("over %d bytes", maxPassfileCount)
+		}
+		return nil, &passfileError{cause: ErrPasswordTooLong,
+			msg: fmt.Sprintf("the first line of the passfile is %s: a password is at most %d", size, MaxPasswordLen)}
+	case err != nil && !errors.Is(err, io.EOF):
 		return nil, &passfileError{cause: err, msg: fmt.Sprintf("error reading passfile: %v", unwrapPath(err))}
 	case len(line) == 0:
 		return nil, &passfileError{msg: "error reading passfile: unexpected end of file"}
@@ -499,6 +521,14 @@ func ReadPasswordFile(path string) ([]byte, error) {
 	}
 	return bytes.Clone(line), nil
 }
+
+// passfileBuffer is what ReadPasswordFile reads of a line at once, as
+// ucarp's fgets buffer; maxPassfileCount bounds how far it counts a line
+// too long to be a password.
+const (
+	passfileBuffer   = 512
+	maxPassfileCount = 1 << 20
+)
 
 // passfileError is what ReadPasswordFile returns: it matches ErrPassfile and
 // its cause.

@@ -1,15 +1,14 @@
 package inspect
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"strings"
 
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/internal/cli"
 )
 
 // PasswordEnv is the environment variable read for the password when
@@ -259,20 +258,15 @@ func ParseArgs(args []string, env func(string) string) (opts Options, source, if
 	return opts, source, iface, nil
 }
 
-// readPassFile returns the first line of the file, as ucarp's --passfile
-// does; a CR before the newline is dropped too (files edited on Windows).
+// readPassFile reads the password file as carpd's -o does
+// (cli.ReadPasswordFile): one reader, one rule.
 func readPassFile(flag, name string) ([]byte, error) {
 	if name == "" {
 		return nil, usagef("%s: empty file name", flag)
 	}
-	b, err := os.ReadFile(name)
+	pw, err := cli.ReadPasswordFile(name)
 	if err != nil {
-		return nil, &usageError{fmt.Errorf("inspect: %s: %w", flag, err)}
+		return nil, &usageError{fmt.Errorf("inspect: %s %s: %w", flag, name, err)}
 	}
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if len(line) == 0 {
-		return nil, usagef("%s %s: the first line is empty", flag, name)
-	}
-	return line, nil
+	return pw, nil
 }

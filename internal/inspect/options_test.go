@@ -6,18 +6,20 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocarp/gocarp/hmac"
+	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/inspect"
 )
 
 func TestParseArgs(t *testing.T) {
 	dir := t.TempDir()
 	passFile := filepath.Join(dir, "pass")
-	require.NoError(t, os.WriteFile(passFile, []byte("fromfile\r\nsecond line\n"), 0o600))
+	require.NoError(t, os.WriteFile(passFile, []byte("fromfile\nsecond line\n"), 0o600))
 	emptyFile := filepath.Join(dir, "empty")
 	require.NoError(t, os.WriteFile(emptyFile, []byte("\nx\n"), 0o600))
 
@@ -47,7 +49,7 @@ func TestParseArgs(t *testing.T) {
 			opts: inspect.Options{Password: []byte("secret"), VIPs: []netip.Addr{vip2}}, source: "x.pcap"},
 		{name: "long prefix", args: []string{"--passf", passFile, "--js", "--int", "eth0"},
 			opts: inspect.Options{Password: []byte("fromfile"), JSON: true}, iface: "eth0"},
-		{name: "passfile first line, CR dropped", args: []string{"-o", passFile, "x.pcap"},
+		{name: "passfile first line", args: []string{"-o", passFile, "x.pcap"},
 			opts: inspect.Options{Password: []byte("fromfile")}, source: "x.pcap"},
 		{name: "options after file", args: []string{"x.pcap", "-p", "secret"},
 			opts: inspect.Options{Password: []byte("secret")}, source: "x.pcap"},
@@ -68,7 +70,7 @@ func TestParseArgs(t *testing.T) {
 		{name: "passfile missing", args: []string{"--passfile", filepath.Join(dir, "missing"), "x"}, errIs: fs.ErrNotExist, errText: "--passfile"},
 		{name: "passfile too long", args: []string{"-o", longFile, "x"}, errIs: hmac.ErrPasswordTooLong, errText: "-o"},
 		{name: "empty password", args: []string{"-p", "", "x"}, errIs: inspect.ErrUsage, errText: "-p: empty password"},
-		{name: "passfile empty first line", args: []string{"-o", emptyFile, "x"}, errIs: inspect.ErrUsage, errText: "first line is empty"},
+		{name: "passfile empty first line", args: []string{"-o", emptyFile, "x"}, errIs: inspect.ErrUsage, errText: "the first line of the passfile is empty"},
 		{name: "bad addr", args: []string{"-a", "198.51.100.300", "x"}, errIs: inspect.ErrUsage, errText: `-a "198.51.100.300"`},
 		{name: "bad long addr", args: []string{"--addr=nope", "x"}, errIs: inspect.ErrUsage, errText: `--addr "nope"`},
 		{name: "missing value", args: []string{"x", "-p"}, errIs: inspect.ErrUsage, errText: "-p needs a value"},
@@ -108,4 +110,32 @@ func TestParseArgsNilEnv(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, opts.Password)
 	require.Equal(t, "f.pcap", source)
+}
+
+// inspect -o reads the file as carpd's -o does: a CR stays, a NUL ends
+// the line, a huge file is refused with its size, never read whole.
+func TestPassFileOneRule(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ content, want, err string }{
+		{content: "secret\r\n", want: "secret\r"},
+		{content: "abc\x00def\n", want: "abc"},
+		{content: strings.Repeat("x", 2000), err: "the first line of the passfile is 2000 bytes: a password is at most 19"},
+	} {
+		f := filepath.Join(dir, "pass")
+		require.NoError(t, os.WriteFile(f, []byte(tt.content), 0o600))
+		opts, _, _, err := inspect.ParseArgs([]string{"-o", f, "x.pcap"}, func(string) string { return "" })
+		daemon, derr := cli.ReadPasswordFile(f)
+		if tt.err != "" {
+			require.ErrorContains(t, err, tt.err)
+			require.ErrorContains(t, derr, tt.err)
+			continue
+		}
+		require.NoError(t, err)
+		require.NoError(t, derr)
+		require.Equal(t, tt.want, string(opts.Password))
+		require.Equal(t, daemon, opts.Password, "the daemon and inspect agree")
+	}
+	// /dev/zero is refused, not read into memory.
+	_, _, _, err := inspect.ParseArgs([]string{"-o", "/dev/zero", "x.pcap"}, func(string) string { return "" })
+	require.ErrorContains(t, err, "over 1048576 bytes")
 }
