@@ -92,12 +92,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitConfig
 	}
 	if o.Daemonize && !daemonized() {
-		if err := daemonize(); err != nil {
-			fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
-			return cli.ExitSetup
-		}
-		return 0
+		return daemonize(stderr)
 	}
+	// Signals are caught from here on, before the pidfile says we run.
+	sigs, stopSignal, stop := notifySignals(o.ConfigFile != "", func(s os.Signal) {
+		fmt.Fprintf(stderr, "carpd: %v again while stopping: exiting now\n", s)
+		os.Exit(cli.ExitSetup)
+	})
+	defer stop()
+	code := runDaemon(o, cfg, sigs, stderr)
+	signalReady(code, "see the log") // a failure before Ready
+	if code == 0 && !o.Shutdown && o.ConfigFile == "" {
+		diedBy = stopSignal()
+	}
+	return code
+}
+
+// runDaemon runs the groups of cfg until a stop signal; it returns the
+// exit status.
+func runDaemon(o *cli.Options, cfg *config.Config, sigs <-chan daemon.Signal, stderr io.Writer) int {
 	// Scripts must not inherit the password.
 	_ = os.Unsetenv(cli.PasswordEnv)
 	log, closeLog, err := newLogger(o, stderr)
@@ -110,12 +123,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Warn("ignoring a stray argument, as ucarp does", "arg", w)
 	}
 	if o.PasswordSource == "flag" {
-		log.Debug("the password was given with -p and is visible in ps; prefer -o FILE or $" + cli.PasswordEnv)
+		log.Warn("the password was given with -p and is visible in ps; prefer -o FILE or $" + cli.PasswordEnv)
 	}
 	if o.PIDFile != "" {
 		remove, err := daemon.WritePIDFile(o.PIDFile)
 		if err != nil {
 			log.Error(err.Error())
+			signalReady(cli.ExitSetup, err.Error())
 			return cli.ExitSetup
 		}
 		defer remove()
@@ -132,25 +146,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	default:
 		controlPath = cli.DefaultControl
 	}
-	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log, Control: controlPath})
+	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log, Control: controlPath,
+		Ready: func() { signalReady(0, "") }})
 	if err != nil {
-		if code := exitCode(err); code == cli.ExitConfig && o.ConfigFile != "" {
+		code := exitCode(err)
+		signalReady(code, err.Error())
+		if code == cli.ExitConfig && o.ConfigFile != "" {
 			// As a parse error: one plain line naming file, line, group
 			// and key.
 			fmt.Fprintf(stderr, "carpd: %v\n", err)
 			return code
 		}
 		log.Error(err.Error())
-		return exitCode(err)
+		return code
 	}
-	sigs, stopSignal, stop := notifySignals(o.ConfigFile != "")
-	defer stop()
 	if err := d.Run(context.Background(), sigs); err != nil {
 		log.Error(err.Error())
+		signalReady(exitCode(err), err.Error())
 		return exitCode(err)
-	}
-	if !o.Shutdown && o.ConfigFile == "" {
-		diedBy = stopSignal()
 	}
 	return 0
 }

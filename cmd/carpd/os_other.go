@@ -3,7 +3,8 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -18,7 +19,7 @@ func syslogHandler(string, *slog.HandlerOptions) (slog.Handler, func(), error) {
 }
 
 // notifySignals: only an interrupt, which stops the daemon.
-func notifySignals(reloadOnHUP bool) (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
+func notifySignals(reloadOnHUP bool, force func(os.Signal)) (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
 	var stopBy atomic.Value
 	in := make(chan os.Signal, 1)
 	signal.Notify(in, os.Interrupt)
@@ -43,4 +44,9 @@ func dieBySignal(os.Signal) {}
 
 func daemonized() bool { return false }
 
-func daemonize() error { return errors.New("-B is not supported on this OS") }
+func daemonize(stderr io.Writer) int {
+	fmt.Fprintln(stderr, "carpd: -B is not supported on this OS")
+	return 2
+}
+
+func signalReady(int, string) {}

@@ -3,16 +3,22 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"log/syslog"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/gocarp/gocarp/internal/cli"
 	"github.com/gocarp/gocarp/internal/daemon"
 )
 
@@ -40,9 +46,11 @@ func syslogHandler(facility string, opts *slog.HandlerOptions) (slog.Handler, fu
 }
 
 // notifySignals maps ucarp's signals to daemon actions; SIGHUP is a
-// reload with reloadOnHUP (a config file), a stop as in ucarp otherwise. stopSignal returns
+// reload with reloadOnHUP (a config file), a stop as in ucarp otherwise.
+// A second stop signal while the first is being served calls force, which
+// does not return: the shutdown is not waited for. stopSignal returns
 // the signal that asked the daemon to stop, nil if none did.
-func notifySignals(reloadOnHUP bool) (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
+func notifySignals(reloadOnHUP bool, force func(os.Signal)) (actions <-chan daemon.Signal, stopSignal func() os.Signal, stop func()) {
 	var stopBy atomic.Value // os.Signal
 	in := make(chan os.Signal, 4)
 	signal.Notify(in, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
@@ -64,10 +72,15 @@ func notifySignals(reloadOnHUP bool) (actions <-chan daemon.Signal, stopSignal f
 						out <- daemon.SigReload
 						continue
 					}
-					stopBy.CompareAndSwap(nil, s)
+					if !stopBy.CompareAndSwap(nil, s) {
+						force(s)
+					}
 					out <- daemon.SigStop
 				default:
-					stopBy.CompareAndSwap(nil, s)
+					if !stopBy.CompareAndSwap(nil, s) {
+						// A second stop while stopping: now.
+						force(s)
+					}
 					out <- daemon.SigStop
 				}
 			}
@@ -96,29 +109,95 @@ func dieBySignal(sig os.Signal) {
 	}
 }
 
+// daemonEnv tells the re-executed -B child which fd is its readiness
+// pipe; the child unsets it at once, so scripts and children never see it.
 const daemonEnv = "CARPD_DAEMONIZED"
 
-func daemonized() bool { return os.Getenv(daemonEnv) == "1" }
+// readyPipe is the child's end of the readiness pipe, when daemonized.
+var readyPipe *os.File
+
+// daemonized reports whether this is the -B child, taking its readiness
+// pipe and clearing daemonEnv.
+func daemonized() bool {
+	v, ok := os.LookupEnv(daemonEnv)
+	if !ok {
+		return false
+	}
+	_ = os.Unsetenv(daemonEnv)
+	if fd, err := strconv.Atoi(v); err == nil && fd > 2 {
+		readyPipe = os.NewFile(uintptr(fd), "carpd-ready")
+	}
+	return true
+}
+
+// signalReady tells the -B parent how the start went: "" for running, or
+// the error, which the parent prints and exits with (code).
+func signalReady(code int, msg string) {
+	if readyPipe == nil {
+		return
+	}
+	fmt.Fprintf(readyPipe, "%d %s\n", code, msg)
+	_ = readyPipe.Close()
+	readyPipe = nil
+}
+
+// daemonStartTimeout bounds how long the -B parent waits for the child's
+// start.
+const daemonStartTimeout = 30 * time.Second
 
 // daemonize starts this program again in a new session, detached from the
-// terminal, and returns; Go cannot fork, so -B re-executes.
-func daemonize() error {
+// terminal, and waits until it runs or fails: Go cannot fork, so -B
+// re-executes, and a pipe brings back the child's start. It returns the
+// exit status for the parent: 0 once the child runs, the child's own
+// status and its error on stderr otherwise.
+func daemonize(stderr io.Writer) int {
 	exe, err := os.Executable()
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
+		return cli.ExitSetup
 	}
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
+		return cli.ExitSetup
 	}
 	defer null.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
+		return cli.ExitSetup
+	}
+	defer r.Close()
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), daemonEnv+"=1")
+	cmd.Env = append(os.Environ(), daemonEnv+"=3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
+	cmd.ExtraFiles = []*os.File{w} // fd 3
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return err
+	err = cmd.Start()
+	_ = w.Close()
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
+		return cli.ExitSetup
 	}
-	return cmd.Process.Release()
+	_ = r.SetReadDeadline(time.Now().Add(daemonStartTimeout))
+	line, rerr := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
+	codeText, msg, _ := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+	code, cerr := strconv.Atoi(codeText)
+	switch {
+	case rerr == nil && cerr == nil && code == 0:
+		_ = cmd.Process.Release()
+		return 0
+	case rerr == nil && cerr == nil:
+		fmt.Fprintf(stderr, "carpd: %s\n", msg)
+		_ = cmd.Wait()
+		return code
+	case errors.Is(rerr, os.ErrDeadlineExceeded):
+		fmt.Fprintf(stderr, "carpd: daemonize: no word from the daemon (pid %d) in %v; it runs on, see its log\n", cmd.Process.Pid, daemonStartTimeout)
+		_ = cmd.Process.Release()
+		return cli.ExitSetup
+	}
+	werr := cmd.Wait()
+	fmt.Fprintf(stderr, "carpd: the daemon exited during its start (%v); see its log\n", werr)
+	return cli.ExitSetup
 }

@@ -57,6 +57,7 @@ type Options struct {
 	VHID           uint8          // -v; 1..255
 	Password       []byte         // -p, -o or $CARPD_PASSWORD; 1..MaxPasswordLen bytes
 	PasswordSource string         // "flag", "file" or "env"
+	PasswordFile   string         // the -o file, when PasswordSource is "file"
 	VIPs           []netip.Addr   // -a, in command-line order, without duplicates; at least one
 	VIPPrefixes    []netip.Prefix // -a as given, parallel to VIPs: ADDR/LEN, or /32 (/128) for a bare ADDR; what --manage-vips adds
 	Preempt        bool           // -P
@@ -191,7 +192,7 @@ func (p *parser) apply(t token) error {
 		}
 		o.VHID = uint8(n)
 	case 'p':
-		o.Password, o.PasswordSource, p.passSet = []byte(v), "flag", true
+		o.Password, o.PasswordSource, o.PasswordFile, p.passSet = []byte(v), "flag", "", true
 	case 'o':
 		pw, err := ReadPasswordFile(v)
 		if err != nil {
@@ -201,7 +202,7 @@ func (p *parser) apply(t token) error {
 			}
 			return &Error{Flag: t.flag, Code: code, Err: err, msg: fmt.Sprintf("%s %s: %v", t.flag, v, err)}
 		}
-		o.Password, o.PasswordSource, p.passSet = pw, "file", true
+		o.Password, o.PasswordSource, o.PasswordFile, p.passSet = pw, "file", v, true
 	case 'a':
 		pfx, err := ParseVIP(v)
 		if err != nil {

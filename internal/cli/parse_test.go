@@ -80,6 +80,9 @@ func TestParseOptions(t *testing.T) {
 	pass := func(p, from string) mod {
 		return func(o *cli.Options) { o.Password, o.PasswordSource = []byte(p), from }
 	}
+	passFile := func(p, file string) mod {
+		return func(o *cli.Options) { o.Password, o.PasswordSource, o.PasswordFile = []byte(p), "file", file }
+	}
 	vips := func(ss ...string) mod { return func(o *cli.Options) { o.VIPs = addrs(ss...) } }
 	prefixes := func(ss ...string) mod {
 		return func(o *cli.Options) {
@@ -150,14 +153,14 @@ func TestParseOptions(t *testing.T) {
 		{name: "--pass exact beats --passfile", args: with("--pass", "secret"), mods: []mod{pass("secret", "flag")}},
 		{name: "--pass=", args: with("--pass=se=cret"), mods: []mod{pass("se=cret", "flag")}},
 		{name: "-p 19 bytes", args: with("-p", "0123456789abcdefghi"), mods: []mod{pass("0123456789abcdefghi", "flag")}},
-		{name: "-o", args: with("-o", pf), mods: []mod{pass("filepw", "file")}},
-		{name: "--passfile=", args: with("--passfile=" + pf), mods: []mod{pass("filepw", "file")}},
-		{name: "--passf prefix", args: with("--passf", pf), mods: []mod{pass("filepw", "file")}},
-		{name: "-o keeps CR", args: with("-o", pfCRLF), mods: []mod{pass("crlf\r", "file")}},
-		{name: "-o without newline", args: with("-o", pfNoNL), mods: []mod{pass("nonl", "file")}},
-		{name: "-o stops at NUL", args: with("-o", pfNUL), mods: []mod{pass("ab", "file")}},
+		{name: "-o", args: with("-o", pf), mods: []mod{passFile("filepw", pf)}},
+		{name: "--passfile=", args: with("--passfile=" + pf), mods: []mod{passFile("filepw", pf)}},
+		{name: "--passf prefix", args: with("--passf", pf), mods: []mod{passFile("filepw", pf)}},
+		{name: "-o keeps CR", args: with("-o", pfCRLF), mods: []mod{passFile("crlf\r", pfCRLF)}},
+		{name: "-o without newline", args: with("-o", pfNoNL), mods: []mod{passFile("nonl", pfNoNL)}},
+		{name: "-o stops at NUL", args: with("-o", pfNUL), mods: []mod{passFile("ab", pfNUL)}},
 		{name: "-o then -p: last wins", args: with("-o", pf, "-p", "later"), mods: []mod{pass("later", "flag")}},
-		{name: "-p then -o: last wins", args: with("-p", "first", "-o", pf), mods: []mod{pass("filepw", "file")}},
+		{name: "-p then -o: last wins", args: with("-p", "first", "-o", pf), mods: []mod{passFile("filepw", pf)}},
 		{name: "env password", args: []string{"-s", "10.0.0.1", "-v", "1", "-a", "10.0.0.100"},
 			env: map[string]string{"CARPD_PASSWORD": "envpw"}, mods: []mod{pass("envpw", "env")}},
 		{name: "-p beats env", args: with(), env: map[string]string{"CARPD_PASSWORD": "envpw"}},

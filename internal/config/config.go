@@ -45,6 +45,9 @@ type Group struct {
 	// prefix is what manage_vips adds; a bare address is a /32 or /128.
 	VIPs     []netip.Prefix
 	Password []byte
+	// PasswordFile is the file Password was read from (password_file,
+	// -o), "" when it was given inline.
+	PasswordFile string
 	// Source is the IPv4 advert source; zero means the daemon discovers
 	// it from the interface.
 	Source netip.Addr
@@ -224,6 +227,7 @@ func FromOptions(o *cli.Options) (*Config, error) {
 		VHID:          o.VHID,
 		VIPs:          o.VIPPrefixes,
 		Password:      o.Password,
+		PasswordFile:  o.PasswordFile,
 		Source:        o.SrcIP,
 		AdvBase:       o.AdvBase,
 		AdvSkew:       o.AdvSkew,

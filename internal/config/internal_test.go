@@ -191,6 +191,7 @@ func TestReference(t *testing.T) {
 		VHID:          43,
 		VIPs:          []netip.Prefix{netip.MustParsePrefix("198.51.100.101/32")},
 		Password:      []byte("0123456789abcdef"),
+		PasswordFile:  "testdata/carp.pass",
 		AdvBase:       1,
 		DeadRatio:     3,
 		ManageVIPs:    true,

@@ -186,7 +186,7 @@ func (g *Group) apply(s *rawSettings, dir string) error {
 	case s.Password != nil && s.PasswordFile != nil:
 		return g.errorf("password_file", "set together with password: give one of the two")
 	case s.Password != nil:
-		g.Password = []byte(*s.Password)
+		g.Password, g.PasswordFile = []byte(*s.Password), ""
 	case s.PasswordFile != nil:
 		p := resolve(dir, *s.PasswordFile)
 		pw, err := cli.ReadPasswordFile(p)
@@ -195,7 +195,7 @@ func (g *Group) apply(s *rawSettings, dir string) error {
 			e.Err = err
 			return e
 		}
-		g.Password = pw
+		g.Password, g.PasswordFile = pw, p
 	}
 	if s.Source != nil {
 		a, err := netip.ParseAddr(*s.Source)

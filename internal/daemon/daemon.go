@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -72,6 +73,9 @@ type Options struct {
 	// Control is the path of the control socket (carpd status); none
 	// when empty.
 	Control string
+	// Ready, if set, is called once every group has started (carpd -B
+	// and the service manager learn the start went well).
+	Ready func()
 }
 
 // Daemon is one carpd process: its links and its groups.
@@ -113,6 +117,7 @@ func New(cfg *config.Config, opts Options) (*Daemon, error) {
 		d.log = slog.New(slog.DiscardHandler)
 	}
 	d.setChecks(cfg)
+	d.warnPasswordFiles(cfg)
 	d.path, d.cfgControl, d.cfgHTTP = cfg.Path, cfg.Control, cfg.HTTP
 	if len(cfg.Groups) == 0 {
 		return nil, configError("%s: no group to run", cfg.Path)
@@ -209,6 +214,9 @@ func (d *Daemon) Run(ctx context.Context, signals <-chan Signal) error {
 			"advbase", g.cfg.AdvBase, "advskew", g.cfg.AdvSkew, "preempt", g.cfg.Preempt)
 	} else {
 		d.log.Info("carpd started", "groups", len(d.order), "interfaces", len(d.links))
+	}
+	if d.opts.Ready != nil {
+		d.opts.Ready()
 	}
 	for {
 		select {
@@ -452,4 +460,21 @@ func (d *Daemon) Demote(name string, n uint8, reason string) ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return []string{fmt.Sprintf("%s: operator demotion %d, total %d", name, n, total)}, nil
+}
+
+// warnPasswordFiles warns of a password file others may read: the
+// password is the key of every advert's digest.
+func (d *Daemon) warnPasswordFiles(cfg *config.Config) {
+	seen := map[string]bool{}
+	for i := range cfg.Groups {
+		p := cfg.Groups[i].PasswordFile
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			d.log.Warn("the password file is readable or writable by others than its owner: chmod 600 it",
+				"file", p, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
+		}
+	}
 }
