@@ -172,6 +172,9 @@ func (p *parser) apply(t token) error {
 	v := t.value
 	switch t.opt.id {
 	case 'i':
+		if v == "" {
+			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty interface name", t.flag)
+		}
 		o.Interface = v
 	case 's':
 		a, err := parseIPv4(t, "source address")

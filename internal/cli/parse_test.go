@@ -122,7 +122,6 @@ func TestParseOptions(t *testing.T) {
 		{name: "--interface next", args: with("--interface", "eth0"), mods: []mod{iface("eth0")}},
 		{name: "--in prefix", args: with("--in=br0"), mods: []mod{iface("br0")}},
 		{name: "-i 15 bytes", args: with("-i", "abcdefghijklmno"), mods: []mod{iface("abcdefghijklmno")}},
-		{name: "-i empty means default", args: with("-i", ""), mods: []mod{iface("")}},
 
 		{name: "-s", args: with("-s", "10.0.0.2"), mods: []mod{src("10.0.0.2")}},
 		{name: "-s attached", args: with("-s10.0.0.3"), mods: []mod{src("10.0.0.3")}},
@@ -318,6 +317,7 @@ func errCases(t *testing.T) []errCase {
 	longPass := writeFile(t, "01234567890123456789\n")
 	missing := filepath.Join(t.TempDir(), "nope")
 	return []errCase{
+		{name: "empty interface", args: with("-i", ""), err: cli.ErrInvalidValue, flag: "-i", code: 1, msg: []string{"-i: empty interface name"}, ucarp: -1},
 		{name: "unknown long", args: with("--bogus"), err: cli.ErrUnknownOption, flag: "--bogus", code: 1, msg: []string{"--bogus"}, ucarp: 0},
 		{name: "unknown short", args: with("-V"), err: cli.ErrUnknownOption, flag: "-V", code: 1, msg: []string{"invalid option '-V'"}, ucarp: 0},
 		{name: "unknown short in bundle", args: with("-Pq"), err: cli.ErrUnknownOption, flag: "-q", code: 1, msg: []string{"'-q'"}, ucarp: 0},

@@ -37,3 +37,16 @@ func TestSourceMACFor(t *testing.T) {
 		require.Equal(t, tt.want, got.String(), tt.mode)
 	}
 }
+
+// A missing interface is named as the key (or flag) that gave it, and is
+// a config error (exit 1), found before any socket is opened.
+func TestMissingInterface(t *testing.T) {
+	file := "[[group]]\ninterface = \"nosuchif0\"\nvhid = 7\nvips = [\"198.51.100.100\"]\npassword = \"x\"\n"
+	cfg, err := config.Parse("carpd.toml", []byte(file))
+	require.NoError(t, err)
+	_, err = New(cfg, Options{})
+	require.EqualError(t, err, `carpd.toml:2: group "nosuchif0-7": interface: nosuchif0: no such network interface`)
+	var ee *ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, ExitConfig, ee.Code)
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/carpnet"
 	"github.com/gocarp/gocarp/internal/config"
 	"github.com/gocarp/gocarp/transport/afpacket"
@@ -28,6 +29,11 @@ type ifaceLink struct {
 // openLink opens the interface for its groups: one socket joined to every
 // group address they use, one announcer, one VIP manager.
 func openLink(name string, groups []*config.Group, log *slog.Logger) (*ifaceLink, error) {
+	if _, err := net.InterfaceByName(name); err != nil {
+		// Named as the key or flag that gave it (interface, -i).
+		return nil, &ExitError{Code: ExitConfig, Err: groups[0].Wrap(&carp.ConfigError{Field: "Interface",
+			Msg: fmt.Sprintf("%s: no such network interface", name)})}
+	}
 	var (
 		joins     []netip.Addr
 		reserved  []netip.Addr
