@@ -261,7 +261,8 @@ type resolved struct {
 }
 
 // Validate checks the settings of c that do not depend on where the group
-// runs: everything New checks except Transport, Source and Source6. It is
+// runs: everything New checks except Transport and whether Source and
+// Source6 are there (a Source that is one of the VIPs is refused). It is
 // the one place these rules live; carpd's command line and config file use
 // it too. The error is a *ConfigError.
 func (c Config) Validate() error {
@@ -292,6 +293,11 @@ func (c Config) validate() (*resolved, error) {
 		} else {
 			r.v6 = append(r.v6, a)
 		}
+	}
+	if src := c.Source.Unmap(); src.IsValid() && seen[src] {
+		// In BACKUP the group would take the host's own address away
+		// with the VIP.
+		return nil, configError("VIPs", "%s is the source address, this host's own: a VIP must not be", src)
 	}
 	if !c.Group.IsValid() {
 		r.Group = wire.IPv4Group

@@ -272,6 +272,7 @@ func TestGroupConfigErrors(t *testing.T) {
 		field string // "" = valid
 	}{
 		{"valid", func(*carp.Config) {}, ""},
+		{"VIP is the source", func(c *carp.Config) { c.VIPs = []netip.Addr{gtVIP, c.Source} }, "VIPs"},
 		{"valid IPv6 only", func(c *carp.Config) { c.VIPs, c.Source, c.Source6 = v6, netip.Addr{}, src6 }, ""},
 		{"valid dual stack", func(c *carp.Config) { c.VIPs, c.Source6 = []netip.Addr{gtVIP, gtVIP6}, src6 }, ""},
 		{"valid sub-second", func(c *carp.Config) { c.SubSecond, c.AdvSkew = true, 10 }, ""},

@@ -381,7 +381,9 @@ func (g *Group) errorf(key, format string, args ...any) *Error {
 
 // validate applies carp's rules, the one place they live, to the group.
 func (g *Group) validate() error {
-	if err := g.Carp().Validate(); err != nil {
+	c := g.Carp()
+	c.Source = g.Source
+	if err := c.Validate(); err != nil {
 		return g.Wrap(err)
 	}
 	return nil

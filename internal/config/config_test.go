@@ -198,6 +198,9 @@ func TestParseBadFiles(t *testing.T) {
 		{name: "startup_demote_for in defaults", file: "[defaults]\nstartup_demote_for = \"x\"\n" + group1,
 			want: `carpd.toml:2: defaults.startup_demote_for: want a duration like 30s or 2m (0 = none), got "x"`},
 
+		{name: "VIP is the source", file: group1 + "source = \"198.51.100.100\"\n",
+			want: `carpd.toml:4: group "eth0-1": vips: 198.51.100.100 is the source address, this host's own: a VIP must not be`, is: carp.ErrConfig},
+
 		// The other keys.
 		{name: "bad peer", file: group1 + "peers = [\"peer-a\"]\n",
 			want: `carpd.toml:6: group "eth0-1": peers: "peer-a" is not an IP address`},
