@@ -91,9 +91,13 @@ func (g *group) transition(t carp.Transition, master bool) {
 	if master {
 		script = sc.up
 	}
+	// The last state wins: runs of an older transition not started yet
+	// are dropped, so a flapping group cannot queue scripts without bound.
+	runs := make([][]string, 0, len(g.addrs))
 	for _, vip := range g.addrs {
-		g.hooks.Enqueue(script, hooks.ScriptArgs(sc.iface, vip, sc.xparam)...)
+		runs = append(runs, hooks.ScriptArgs(sc.iface, vip, sc.xparam))
 	}
+	g.hooks.Replace(script, runs...)
 }
 
 // stop ends the group: gracefully (bow out, down script) or as a crash.

@@ -107,6 +107,37 @@ func (r *Runner) Enqueue(script string, args ...string) {
 	r.mu.Unlock()
 }
 
+// Replace drops the scripts queued and not yet started, and queues script
+// once with each of runs' arguments in their place: the last state wins,
+// so a group that flaps a thousand times runs at most the script under way
+// and the latest batch, never a thousand. An empty script queues nothing
+// (what was queued is still dropped). It returns how many runs it dropped.
+func (r *Runner) Replace(script string, runs ...[]string) (dropped int) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		if script != "" {
+			r.log.Warn("script not run: runner closed", "script", script)
+		}
+		return 0
+	}
+	dropped = len(r.queue)
+	r.queue = r.queue[:0]
+	r.finished += uint64(dropped)
+	if dropped > 0 {
+		close(r.progress)
+		r.progress = make(chan struct{})
+	}
+	r.mu.Unlock()
+	if dropped > 0 {
+		r.log.Info("scripts superseded by a newer transition: not run", "dropped", dropped)
+	}
+	for _, args := range runs {
+		r.Enqueue(script, args...)
+	}
+	return dropped
+}
+
 // Flush waits until every script enqueued before the call has finished (or been
 // dropped), or ctx ends; then it returns ctx's error and the scripts go on.
 func (r *Runner) Flush(ctx context.Context) error {

@@ -255,3 +255,41 @@ func TestEmptyScriptIgnored(t *testing.T) {
 	closeRunner(t, r)
 	require.Empty(t, buf.String())
 }
+
+// TestReplaceLastStateWins: 2,000 transitions while a script runs queue
+// one batch, the last one's, not 2,000 runs.
+func TestReplaceLastStateWins(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	gate := filepath.Join(dir, "gate")
+	up := script(t, dir, "up", fmt.Sprintf("while [ ! -e %q ]; do sleep 0.01; done\necho \"up $*\" >> %q", gate, out))
+	down := script(t, dir, "down", fmt.Sprintf("echo \"down $*\" >> %q", out))
+	log, logs := newLogger()
+	r := hooks.New(log, time.Minute)
+	r.Replace(up, []string{"eth0", "198.51.100.1"}) // starts, waits for the gate
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "running script") }, 10*time.Second, 5*time.Millisecond)
+	dropped := 0
+	for i := range 2000 {
+		s := down
+		if i%2 == 1 {
+			s = up
+		}
+		dropped += r.Replace(s, []string{"eth0", "198.51.100.1"}, []string{"eth0", "198.51.100.2"})
+	}
+	require.Equal(t, 2*1999, dropped, "each batch but the last dropped")
+	r.Replace(down, []string{"eth0", "198.51.100.1"}, []string{"eth0", "198.51.100.2"})
+	require.NoError(t, os.WriteFile(gate, nil, 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, r.Flush(ctx))
+	require.Equal(t, "up eth0 198.51.100.1\ndown eth0 198.51.100.1\ndown eth0 198.51.100.2\n", readFile(t, out))
+	// An empty script still drops what an older transition queued.
+	require.NoError(t, os.Remove(gate))
+	r.Replace(up, []string{"eth0", "198.51.100.1"})
+	require.Eventually(t, func() bool { return strings.Count(logs.String(), "running script") == 4 }, 10*time.Second, 5*time.Millisecond)
+	r.Replace(down, []string{"a"})
+	require.Equal(t, 1, r.Replace(""))
+	require.NoError(t, os.WriteFile(gate, nil, 0o644))
+	require.NoError(t, r.Flush(ctx))
+	closeRunner(t, r)
+}
