@@ -32,7 +32,7 @@ func TestDaemonizeReportsStartFailure(t *testing.T) {
 	out, err = cmd.CombinedOutput()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, "carpd -B exited 0: %s", out)
-	require.Equal(t, 2, ee.ExitCode(), "%s", out)
+	require.Equal(t, 1, ee.ExitCode(), "the daemon's own status: a config error: %s", out)
 	require.Contains(t, string(out), "nosuchif0", "the daemon's error reaches the terminal")
 	require.Less(t, time.Since(began), 20*time.Second)
 	require.False(t, strings.Contains(string(out), "no word from the daemon"), "%s", out)

@@ -66,7 +66,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return reloadMain(args[1:], stdout, stderr)
 		}
 	}
-	o, err := cli.Parse(args, os.Getenv)
+	// $CARPD_PASSWORD stays readable in /proc/PID/environ whatever the
+	// process does to its copy: carpd starts itself again without it,
+	// handing the password over on a pipe.
+	getenv, err := scrubPasswordEnv()
+	if err != nil {
+		fmt.Fprintf(stderr, "carpd: $%s: %v\n", cli.PasswordEnv, err)
+		return cli.ExitSetup
+	}
+	o, err := cli.Parse(args, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "carpd: %v\nRun carpd --help for the options.\n", err)
 		return exitCode(err)
@@ -92,7 +100,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitConfig
 	}
 	if o.Daemonize && !daemonized() {
-		return daemonize(stderr)
+		var env []string
+		if o.PasswordSource == "env" { // scrubbed from ours: the child scrubs its own
+			env = append(env, cli.PasswordEnv+"="+string(o.Password))
+		}
+		return daemonize(stderr, env)
 	}
 	// Signals are caught from here on, before the pidfile says we run.
 	sigs, stopSignal, stop := notifySignals(o.ConfigFile != "", func(s os.Signal) {

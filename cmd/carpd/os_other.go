@@ -44,9 +44,12 @@ func dieBySignal(os.Signal) {}
 
 func daemonized() bool { return false }
 
-func daemonize(stderr io.Writer) int {
+func daemonize(stderr io.Writer, env []string) int {
 	fmt.Fprintln(stderr, "carpd: -B is not supported on this OS")
 	return 2
 }
 
 func signalReady(int, string) {}
+
+// scrubPasswordEnv: the environment is left as it is on this OS.
+func scrubPasswordEnv() (func(string) string, error) { return os.Getenv, nil }

@@ -149,8 +149,8 @@ const daemonStartTimeout = 30 * time.Second
 // terminal, and waits until it runs or fails: Go cannot fork, so -B
 // re-executes, and a pipe brings back the child's start. It returns the
 // exit status for the parent: 0 once the child runs, the child's own
-// status and its error on stderr otherwise.
-func daemonize(stderr io.Writer) int {
+// status and its error on stderr otherwise. env is added to the child's.
+func daemonize(stderr io.Writer, env []string) int {
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "carpd: daemonize: %v\n", err)
@@ -169,7 +169,7 @@ func daemonize(stderr io.Writer) int {
 	}
 	defer r.Close()
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), daemonEnv+"=3")
+	cmd.Env = append(append(os.Environ(), env...), daemonEnv+"=3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, null, null
 	cmd.ExtraFiles = []*os.File{w} // fd 3
 	cmd.Dir = "/"
@@ -200,4 +200,75 @@ func daemonize(stderr io.Writer) int {
 	werr := cmd.Wait()
 	fmt.Fprintf(stderr, "carpd: the daemon exited during its start (%v); see its log\n", werr)
 	return cli.ExitSetup
+}
+
+// passFDEnv names the fd of the pipe a carpd started again by
+// scrubPasswordEnv reads the password from.
+const passFDEnv = "CARPD_PASSWORD_FD"
+
+// scrubPasswordEnv takes $CARPD_PASSWORD out of the process's environment
+// block (/proc/PID/environ, readable by the same user and root): Go's
+// Unsetenv changes only its own copy, so carpd execs itself again with the
+// variable removed and the password on an inherited pipe. It returns the
+// getenv the command line is parsed with, which still answers for
+// $CARPD_PASSWORD. It returns only in the process that has no such
+// variable in its block.
+func scrubPasswordEnv() (func(string) string, error) {
+	if fdText, ok := os.LookupEnv(passFDEnv); ok {
+		_ = os.Unsetenv(passFDEnv)
+		fd, err := strconv.Atoi(fdText)
+		if err != nil || fd < 3 {
+			return nil, fmt.Errorf("bad $%s %q", passFDEnv, fdText)
+		}
+		f := os.NewFile(uintptr(fd), "carpd-password")
+		pw, err := io.ReadAll(io.LimitReader(f, 4096))
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return func(k string) string {
+			if k == cli.PasswordEnv {
+				return string(pw)
+			}
+			return os.Getenv(k)
+		}, nil
+	}
+	pw, ok := os.LookupEnv(cli.PasswordEnv)
+	if !ok {
+		return os.Getenv, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	// A password fits the pipe's buffer (64 KiB): the write does not wait
+	// for the reader, which is the process exec'ed below.
+	if len(pw) > 4096 {
+		pw = pw[:4096]
+	}
+	_, err = w.WriteString(pw)
+	_ = w.Close()
+	if err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	// The read end survives the exec.
+	if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, r.Fd(), syscall.F_SETFD, 0); e != 0 {
+		_ = r.Close()
+		return nil, e
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, cli.PasswordEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, fmt.Sprintf("%s=%d", passFDEnv, r.Fd()))
+	err = syscall.Exec(exe, os.Args, env)
+	_ = r.Close()
+	return nil, fmt.Errorf("starting carpd again without it: %w", err)
 }
