@@ -298,7 +298,7 @@ func TestReceiveAllocatesNothing(t *testing.T) {
 		p, err := l.Port(v)
 		require.NoError(t, err)
 		g, err := carp.New(carp.Config{VHID: v, VIPs: []netip.Addr{vip(v)}, Password: password,
-			Source: netip.MustParseAddr("198.51.100.201"), AdvSkew: 100, Transport: p})
+			Source: netip.MustParseAddr("192.0.2.201"), AdvSkew: 100, Transport: p})
 		require.NoError(t, err)
 		require.NoError(t, g.Start())
 		defer g.Close()
@@ -332,7 +332,7 @@ func BenchmarkReceive(b *testing.B) {
 		p, err := l.Port(uint8(v))
 		require.NoError(b, err)
 		g, err := carp.New(carp.Config{VHID: uint8(v), VIPs: []netip.Addr{vip(uint8(v))}, Password: password,
-			Source: netip.MustParseAddr("198.51.100.201"), AdvSkew: 100, Transport: p})
+			Source: netip.MustParseAddr("192.0.2.201"), AdvSkew: 100, Transport: p})
 		require.NoError(b, err)
 		require.NoError(b, g.Start())
 		defer g.Close()
@@ -360,7 +360,7 @@ func ExampleLink() {
 		port, _ := l.Port(vhid)
 		g, _ := carp.New(carp.Config{
 			VHID: vhid, VIPs: []netip.Addr{vip(vhid)}, Password: password,
-			Source: netip.MustParseAddr("198.51.100.1"), Transport: port, Clock: sim,
+			Source: netip.MustParseAddr("192.0.2.1"), Transport: port, Clock: sim,
 		})
 		_ = g.Start()
 		defer g.Close()
@@ -424,7 +424,7 @@ func TestSendWhileReceiving(t *testing.T) {
 	// Dual-stack: two sends per advert, so the reader can take a packet
 	// between them.
 	g, err := carp.New(carp.Config{VHID: 5, VIPs: []netip.Addr{vip(5), netip.MustParseAddr("2001:db8::5")}, Password: password,
-		Source: netip.MustParseAddr("198.51.100.201"), Source6: netip.MustParseAddr("fe80::1"),
+		Source: netip.MustParseAddr("192.0.2.201"), Source6: netip.MustParseAddr("fe80::1"),
 		SubSecond: true, AdvSkew: 1, DeadRatio: 1, Transport: p})
 	require.NoError(t, err)
 	require.NoError(t, g.Start())
