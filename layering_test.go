@@ -86,3 +86,42 @@ func TestLayering(t *testing.T) {
 		}
 	}
 }
+
+// TestPrometheusOnlyInCarpd keeps Prometheus out of the library and of
+// everything but the daemon's command: the library reports through its
+// own Stats (pull, no per-event cost) and carpd turns them into metrics.
+// Test files count too: none outside cmd/carpd needs it.
+func TestPrometheusOnlyInCarpd(t *testing.T) {
+	fset := token.NewFileSet()
+	var carpd bool // cmd/carpd does import it: the walk sees imports
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(path))
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if !strings.HasPrefix(p, "github.com/prometheus/") {
+				continue
+			}
+			if dir == "cmd/carpd" {
+				carpd = true
+				continue
+			}
+			t.Errorf("%s imports %s: only cmd/carpd may use Prometheus", path, p)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.True(t, carpd, "cmd/carpd imports no github.com/prometheus/ package: is the walk broken?")
+}
