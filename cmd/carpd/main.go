@@ -158,6 +158,14 @@ func runDaemon(o *cli.Options, cfg *config.Config, sigs <-chan daemon.Signal, st
 	default:
 		controlPath = cli.DefaultControl
 	}
+	// /metrics and /status over HTTP: --http, else the file's [http].
+	web, err := listenHTTP(o.HTTP, cfg.HTTP, log)
+	if err != nil {
+		log.Error(err.Error())
+		signalReady(cli.ExitSetup, err.Error())
+		return cli.ExitSetup
+	}
+	defer web.stop()
 	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log, Control: controlPath,
 		Ready: func() { signalReady(0, "") }})
 	if err != nil {
@@ -172,6 +180,7 @@ func runDaemon(o *cli.Options, cfg *config.Config, sigs <-chan daemon.Signal, st
 		log.Error(err.Error())
 		return code
 	}
+	web.serve(d.Status)
 	if err := d.Run(context.Background(), sigs); err != nil {
 		log.Error(err.Error())
 		signalReady(exitCode(err), err.Error())

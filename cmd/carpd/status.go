@@ -42,9 +42,7 @@ func statusMain(args []string, stdout, stderr io.Writer) int {
 		return cli.ExitSetup
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(resp.Status); err != nil {
+		if err := encodeStatus(stdout, resp.Status); err != nil {
 			fmt.Fprintf(stderr, "carpd status: %v\n", err)
 			return cli.ExitSetup
 		}
@@ -52,6 +50,14 @@ func statusMain(args []string, stdout, stderr io.Writer) int {
 	}
 	writeStatus(stdout, resp.Status, time.Now())
 	return 0
+}
+
+// encodeStatus writes st as carpd status --json and the HTTP /status
+// print it: indented JSON, one object.
+func encodeStatus(w io.Writer, st *control.Status) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(st)
 }
 
 // writeStatus prints one line per group, then what the demoted groups'
