@@ -64,7 +64,9 @@ func httpHandler(status func() control.Status, log *slog.Logger) http.Handler {
 		ErrorLog:            promLogger{log},
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: httpMaxInFlight,
-		Timeout:             httpWriteTimeout - time.Second,
+		// No Timeout: promhttp would wrap the handler in an
+		// http.TimeoutHandler, which buffers every response whole; the
+		// server's WriteTimeout bounds a slow client instead.
 	}))
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		st := status()
