@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -146,8 +147,14 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	lan := newLAN(t, "metr", 3)
 	a, b, c := lan.Hosts[0], lan.Hosts[1], lan.Hosts[2]
-	group := func(skew int) []configGroup {
-		return []configGroup{{vhid: 42, vips: []string{vip.String() + "/24"}, advskew: skew, extra: "name = \"web\"\n"}}
+	// web on A and B runs a health check: "ok" (up) on A, "bad" (down,
+	// demoting by 10) on B.
+	group := func(skew int, check string) []configGroup {
+		return []configGroup{{vhid: 42, vips: []string{vip.String() + "/24"}, advskew: skew,
+			extra: "name = \"web\"\n" + check}}
+	}
+	check := func(name, cmd string) string {
+		return fmt.Sprintf("checks = [%q]\n\n[[check]]\nname = %q\ncommand = [%q]\ninterval = \"200ms\"\nrise = 1\nfall = 1\ndemote = 10\n", name, name, cmd)
 	}
 	// withHTTP appends an [http] table to a config file.
 	withHTTP := func(path, listen string) string {
@@ -158,13 +165,17 @@ func TestMetrics(t *testing.T) {
 		require.NoError(t, f.Close())
 		return path
 	}
+	trueBin, err := exec.LookPath("true")
+	require.NoError(t, err)
+	falseBin, err := exec.LookPath("false")
+	require.NoError(t, err)
 	sockA := controlPath(t)
 	pa := startProc(t, a, "A", carpdBin, "-f", "none", "--control", sockA,
-		"-c", withHTTP(writeConfig(t, t.TempDir(), group(0)), metricsAddr))
+		"-c", withHTTP(writeConfig(t, t.TempDir(), group(0, check("ok", trueBin))), metricsAddr))
 	// B's file names an address B does not have: only --http lets it start.
 	startProc(t, b, "B", carpdBin, "-f", "none", "--control", controlPath(t), "--http", metricsAddr,
-		"-c", withHTTP(writeConfig(t, t.TempDir(), group(100)), "192.0.2.55:9108"))
-	wrong := writeConfig(t, t.TempDir(), group(50))
+		"-c", withHTTP(writeConfig(t, t.TempDir(), group(100, check("bad", falseBin))), "192.0.2.55:9108"))
+	wrong := writeConfig(t, t.TempDir(), group(50, ""))
 	cfg, err := os.ReadFile(wrong)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(wrong, []byte(strings.Replace(string(cfg), "password = \""+defaultPass+"\"", `password = "not-the-secret"`, 1)), 0o600))
@@ -193,8 +204,20 @@ func TestMetrics(t *testing.T) {
 	require.GreaterOrEqual(t, tr, 1.0, "A became MASTER")
 	ts, _ := ma.get("carp_last_transition_timestamp_seconds", web...)
 	require.InDelta(t, float64(time.Now().Unix()), ts, 120, "A's last transition is recent")
+	// The checks: A's up, B's down and demoting B by its 10.
+	waitFor(t, "A's check up, B's down and demoting (carp_check_up, carp_demotion)", func() bool {
+		ma, mb = scrape(t, a), scrape(t, b)
+		upA, okA := ma.get("carp_check_up", append(web, "check", "ok")...)
+		upB, okB := mb.get("carp_check_up", append(web, "check", "bad")...)
+		dem, _ := mb.get("carp_demotion", web...)
+		return okA && okB && upA == 1 && upB == 0 && dem == 10
+	})
 	skew, _ := mb.get("carp_advskew_advertised", web...)
-	require.Equal(t, 100.0, skew)
+	require.Equal(t, 110.0, skew, "100 + the check's 10")
+	dem, _ := ma.get("carp_demotion", web...)
+	require.Zero(t, dem)
+	runs, _ := mb.get("carp_check_failures_total", "check", "bad")
+	require.Positive(t, runs)
 
 	// The counters move: A sends, B receives, C keeps dropping.
 	rising := func(what string, h *netns.Host, name string, labels ...string) {
