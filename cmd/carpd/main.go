@@ -167,7 +167,7 @@ func runDaemon(o *cli.Options, cfg *config.Config, sigs <-chan daemon.Signal, st
 	}
 	defer web.stop()
 	d, err := daemon.New(cfg, daemon.Options{Graceful: o.Shutdown || o.ConfigFile != "", Logger: log, Control: controlPath,
-		Ready: func() { signalReady(0, "") }})
+		Ready: func() { signalReady(0, ""); notifyReady(log) }})
 	if err != nil {
 		code := exitCode(err)
 		signalReady(code, err.Error())
