@@ -177,7 +177,7 @@ func TestUnknownVHIDCountedOnce(t *testing.T) {
 }
 
 // signed returns a valid advert for vhid from src to the IPv4 group.
-func signed(t *testing.T, vhid uint8, src netip.Addr, skew uint8) []byte {
+func signed(t testing.TB, vhid uint8, src netip.Addr, skew uint8) []byte {
 	t.Helper()
 	s, err := hmac.NewSigner(password, vhid, []netip.Addr{vip(vhid)})
 	require.NoError(t, err)
