@@ -199,7 +199,7 @@ func TestPlanSendErrors(t *testing.T) {
 }
 
 // readPcap returns the frames of a capture in testdata.
-func readPcap(t *testing.T, name string) [][]byte {
+func readPcap(t testing.TB, name string) [][]byte {
 	t.Helper()
 	f, err := os.Open("testdata/" + name)
 	require.NoError(t, err)
