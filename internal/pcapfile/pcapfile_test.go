@@ -427,8 +427,38 @@ func TestBufferReused(t *testing.T) {
 	require.Equal(t, MaxCaptureLength, cap(r.buf))
 }
 
+// readAllocated reads every record of data and returns the bytes the
+// heap gave out meanwhile, and how many records there were. A run above
+// bound is tried twice more and the least is kept: the fuzzing engine's
+// own goroutines allocate too.
+func readAllocated(data []byte, bound uint64) (allocated uint64, records int) {
+	var before, after runtime.MemStats
+	allocated = ^uint64(0)
+	for try := 0; try < 3 && allocated > bound; try++ {
+		n := 0
+		runtime.ReadMemStats(&before)
+		r, err := NewReader(bytes.NewReader(data))
+		for err == nil {
+			_, err = r.Next()
+			n++
+		}
+		runtime.ReadMemStats(&after)
+		allocated, records = min(allocated, after.TotalAlloc-before.TotalAlloc), n-1
+	}
+	return allocated, records
+}
+
+// allocBound is what reading a file of n bytes may allocate: bufio's 4 KiB,
+// the first record buffer, the buffer's doublings (each at most twice the
+// bytes that arrived, so a sum below four times the file), the interfaces
+// of pcapng sections (32 bytes for each IDB of at least 20), and an error
+// message. It does not depend on any length the file claims.
+func allocBound(n int) uint64 { return uint64(8*n + 16<<10) }
+
 // FuzzReader: any input gives records within their bounds and then io.EOF
-// or an error of the file, never a panic, never a buffer above the cap.
+// or an error of the file, never a panic, never a buffer above the cap,
+// and reading it allocates in proportion to its size (allocBound), never
+// to what its lengths claim.
 func FuzzReader(f *testing.F) {
 	for _, file := range realCaptures(f) {
 		f.Add(file)
@@ -438,6 +468,9 @@ func FuzzReader(f *testing.F) {
 	require.NoError(f, err)
 	f.Add(toBigEndian(f, exp1, true))
 	f.Add(synthPcapng(true))
+	// A record that claims the most there is, and holds 4 bytes of it.
+	f.Add(pcapFile(binary.LittleEndian, false, 1, MaxCaptureLength,
+		pcapRec{caplen: MaxCaptureLength, length: MaxCaptureLength, data: []byte{1, 2, 3, 4}})[:24+16+4])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := NewReader(bytes.NewReader(data))
 		for err == nil {
@@ -455,5 +488,8 @@ func FuzzReader(f *testing.F) {
 		if err != io.EOF && !errors.Is(err, ErrFormat) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Fatalf("unexpected error %v", err)
 		}
+		allocated, _ := readAllocated(data, allocBound(len(data)))
+		require.LessOrEqual(t, allocated, allocBound(len(data)), "%d bytes allocated reading %d", allocated, len(data))
+		require.LessOrEqual(t, allocated, allocBound(MaxCaptureLength))
 	})
 }
