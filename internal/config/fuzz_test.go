@@ -1,7 +1,9 @@
 package config_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -12,7 +14,8 @@ import (
 )
 
 // FuzzParse: Parse never panics, and every error is a *config.Error that
-// names the file; every success has at least one valid group.
+// names the file and, if it names a line, a line inside the file; every
+// success has at least one valid group.
 func FuzzParse(f *testing.F) {
 	for _, p := range []string{"testdata/reference.toml", "testdata/minimal.toml"} {
 		data, err := os.ReadFile(p)
@@ -42,6 +45,13 @@ func FuzzParse(f *testing.F) {
 			require.Equal(t, "fuzz.toml", ce.File)
 			require.True(t, strings.HasPrefix(err.Error(), "fuzz.toml"), err.Error())
 			require.NotContains(t, err.Error(), "\n")
+			// A line, when there is one, is a line of the file.
+			lines := bytes.Count(data, []byte("\n")) + 1
+			require.GreaterOrEqual(t, ce.Line, 0)
+			require.LessOrEqual(t, ce.Line, lines, "line %d of a file of %d lines: %v", ce.Line, lines, err)
+			if ce.Line > 0 {
+				require.True(t, strings.HasPrefix(err.Error(), fmt.Sprintf("fuzz.toml:%d: ", ce.Line)), err.Error())
+			}
 			return
 		}
 		require.NotEmpty(t, c.Groups)
