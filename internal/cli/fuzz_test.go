@@ -1,7 +1,11 @@
 package cli_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -92,5 +96,110 @@ func FuzzParse(f *testing.F) {
 		require.NotEmpty(t, o.SourceMAC)
 		require.GreaterOrEqual(t, o.ScriptTimeout, time.Duration(0))
 		require.LessOrEqual(t, len(o.Interface), 15)
+	})
+}
+
+// endless is a reader of data and then 'x' for ever, counting what was
+// read of it.
+type endless struct {
+	data []byte
+	read int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := copy(p, e.data)
+	e.data = e.data[n:]
+	for i := n; i < len(p); i++ {
+		p[i] = 'x'
+	}
+	e.read += len(p)
+	return len(p), nil
+}
+
+// passwordRule is the one rule of a password file, for a file of data
+// followed by endless 'x' bytes when endless: its first line, without
+// the '\n', ends at a NUL; a first line of PassfileBuffer bytes or more
+// (without its '\n') is too long; an empty password is an error. It
+// returns the password, or the length of the line too long (-1: over
+// MaxPassfileCount), or an empty password and -2.
+func passwordRule(data []byte, endless bool) (pw []byte, tooLong int) {
+	line, _, found := bytes.Cut(data, []byte("\n"))
+	switch {
+	case !found && endless:
+		return nil, -1
+	case len(line) >= cli.PassfileBuffer:
+		if len(line) > cli.MaxPassfileCount {
+			return nil, -1
+		}
+		return nil, len(line)
+	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) == 0 {
+		return nil, -2
+	}
+	return line, 0
+}
+
+// FuzzReadPasswordFile: ReadPasswordFile follows passwordRule for every
+// file (and the reader below it for the file followed by an endless line,
+// as -o /dev/zero is): the password is never empty and holds neither '\n'
+// nor NUL, it is the start of the first line, a line too long is refused
+// with its length, every error matches ErrPassfile, and the read stops
+// within MaxPassfileCount plus two buffers however long the line.
+func FuzzReadPasswordFile(f *testing.F) {
+	for _, s := range []string{
+		"secret\nsecond\n", "secret", "secret\r\n", "ab\x00cd\n", strings.Repeat("x", 511) + "\n",
+		strings.Repeat("x", 512) + "\n", strings.Repeat("x", 511), strings.Repeat("x", 512), strings.Repeat("x", 2000) + "\nsecond\n",
+		"", "\n", "\nsecret\n", "\x00secret\n", "\r\n",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	for _, name := range []string{"carp.pass", "empty.pass", "long.pass"} {
+		data, err := os.ReadFile(filepath.Join("..", "config", "testdata", name))
+		require.NoError(f, err)
+		f.Add(data, false)
+	}
+	path := filepath.Join(f.TempDir(), "pass")
+	f.Fuzz(func(t *testing.T, data []byte, endlessLine bool) {
+		wantPW, tooLong := passwordRule(data, endlessLine)
+		var pw []byte
+		var err error
+		if endlessLine {
+			r := &endless{data: data}
+			pw, err = cli.ReadPassword(r)
+			require.LessOrEqual(t, r.read, cli.MaxPassfileCount+2*cli.PassfileBuffer, "read without bound")
+		} else {
+			require.NoError(t, os.WriteFile(path, data, 0o600))
+			pw, err = cli.ReadPasswordFile(path)
+			pw2, err2 := cli.ReadPassword(bytes.NewReader(data))
+			require.Equal(t, pw, pw2)
+			require.Equal(t, err, err2)
+		}
+		if err != nil {
+			require.ErrorIs(t, err, cli.ErrPassfile)
+			require.Nil(t, pw)
+			switch {
+			case tooLong == -1:
+				require.ErrorIs(t, err, cli.ErrPasswordTooLong)
+				require.ErrorContains(t, err, fmt.Sprintf("is over %d bytes", cli.MaxPassfileCount))
+			case tooLong > 0:
+				require.ErrorIs(t, err, cli.ErrPasswordTooLong)
+				require.ErrorContains(t, err, fmt.Sprintf("is %d bytes", tooLong))
+			case tooLong == -2:
+				require.NotErrorIs(t, err, cli.ErrPasswordTooLong)
+			default:
+				t.Fatalf("error %v, want password %q", err, wantPW)
+			}
+			return
+		}
+		require.Zero(t, tooLong, "want an error, got %q", pw)
+		require.Equal(t, wantPW, pw)
+		require.NotEmpty(t, pw)
+		require.NotContains(t, string(pw), "\n")
+		require.NotContains(t, string(pw), "\x00")
+		require.True(t, bytes.HasPrefix(data, pw))
 	})
 }

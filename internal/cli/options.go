@@ -494,6 +494,13 @@ func ReadPasswordFile(path string) ([]byte, error) {
 		return nil, &passfileError{cause: err, msg: fmt.Sprintf("unable to open passfile for reading: %v", unwrapPath(err))}
 	}
 	defer f.Close()
+	return readPassword(f)
+}
+
+// readPassword is ReadPasswordFile on an open file: it reads at most
+// passfileBuffer bytes at a time, and stops counting a line too long after
+// maxPassfileCount bytes.
+func readPassword(f io.Reader) ([]byte, error) {
 	r := bufio.NewReaderSize(f, passfileBuffer)
 	line, err := r.ReadSlice('\n')
 	switch {
