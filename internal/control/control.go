@@ -205,7 +205,9 @@ func serveConn(c net.Conn, h Handler, log *slog.Logger) {
 	_ = c.SetDeadline(time.Now().Add(RequestTimeout))
 	var req Request
 	resp := Response{}
-	line, err := bufio.NewReaderSize(io.LimitReader(c, MaxRequest), 4096).ReadSlice('\n')
+	// ReadBytes, not ReadSlice: a line may be longer than the buffer, up
+	// to MaxRequest (the limit reader).
+	line, err := bufio.NewReaderSize(io.LimitReader(c, MaxRequest), 4096).ReadBytes('\n')
 	switch {
 	case err != nil && !(errors.Is(err, io.EOF) && len(line) > 0):
 		resp.Error = "a request is one JSON object on one line, at most 64 KiB"

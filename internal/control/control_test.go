@@ -39,7 +39,7 @@ func (f fake) Demote(group string, n uint8, reason string) ([]string, error) {
 }
 
 // serve runs a control socket in a temporary directory until the test ends.
-func serve(t *testing.T, h control.Handler) string {
+func serve(t testing.TB, h control.Handler) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "carpd.sock")
 	ln, err := control.Listen(path)
