@@ -263,41 +263,63 @@ func (r *Runner) run(j job) {
 
 // lineLogger is an io.Writer logging each complete line. os/exec calls Write
 // from one goroutine per stream, and flush only after Wait, so it needs no lock.
+//
+// A line longer than maxLine is logged in pieces of maxLine bytes. Only
+// the start of a line is buffered, at most maxLine bytes: a script that
+// writes an endless line, or one huge write, costs no more.
 type lineLogger struct {
 	log    *slog.Logger
 	level  slog.Level
 	stream string
-	buf    []byte
+	buf    []byte // the line so far, without '\n'; cap maxLine once used
 }
 
 func (w *lineLogger) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	rest := w.buf
-	for {
-		i := bytes.IndexByte(rest, '\n')
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
 		switch {
-		case i >= 0 && i <= maxLine:
-			w.emit(rest[:i])
-			rest = rest[i+1:]
-		case len(rest) >= maxLine:
-			w.emit(rest[:maxLine])
-			rest = rest[maxLine:]
-		default:
-			w.buf = append(w.buf[:0], rest...) // memmove: rest aliases w.buf
-			return len(p), nil
+		case i >= 0 && len(w.buf)+i <= maxLine: // the line ends, whole
+			if len(w.buf) == 0 {
+				w.emit(p[:i], true)
+			} else {
+				w.emit(append(w.buf, p[:i]...), true)
+				w.buf = w.buf[:0]
+			}
+			p = p[i+1:]
+		case len(w.buf)+len(p) <= maxLine: // no end yet: keep the start
+			if w.buf == nil {
+				w.buf = make([]byte, 0, maxLine)
+			}
+			w.buf = append(w.buf, p...)
+			p = nil
+		default: // more than maxLine bytes without '\n': log a piece
+			k := maxLine - len(w.buf)
+			if len(w.buf) == 0 {
+				w.emit(p[:k], false)
+			} else {
+				w.emit(append(w.buf, p[:k]...), false)
+				w.buf = w.buf[:0]
+			}
+			p = p[k:]
 		}
 	}
+	return n, nil
 }
 
 // flush logs a last line that had no newline.
 func (w *lineLogger) flush() {
 	if len(w.buf) > 0 {
-		w.emit(w.buf)
+		w.emit(w.buf, true)
 		w.buf = w.buf[:0]
 	}
 }
 
-func (w *lineLogger) emit(line []byte) {
-	line = bytes.TrimSuffix(line, []byte("\r"))
+// emit logs a line, or a piece of a longer one (end false). A line's
+// trailing '\r' is dropped (CRLF output); a piece keeps it.
+func (w *lineLogger) emit(line []byte, end bool) {
+	if end {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+	}
 	w.log.Log(context.Background(), w.level, "script output", "stream", w.stream, "line", string(line))
 }
