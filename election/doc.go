@@ -9,7 +9,8 @@
 // the caller delivers EventTimeout once it has passed. Timeouts that arrive
 // early or late for an old deadline are ignored, so the caller may use a
 // sloppy timer. Each state has its own step function (stepInit, stepBackup,
-// stepMaster), chosen by the become* functions, as in raft.
+// stepMaster, and stepLeaving for a master that bowed out), chosen by the
+// become* functions, as in raft.
 //
 // Because it is pure, the machine is tested exhaustively (state × event
 // table), with scripts (testdata/*.txt), and at any speed under a virtual
@@ -64,13 +65,23 @@
 // ActionGratuitousARP announces the VIPs. The returned slice is reused by
 // the next Step, so copy anything kept.
 //
-// A planned handover is EventBowOut: a master sends the 255/255 bow-out
-// advert and becomes BACKUP with the master-down timer armed, so it comes
-// back if nobody takes over. Backups that hear it take over after a
-// stagger of advskew/4096 s (at once with skew 0, at most 62 ms), so the
-// preferred one answers first and the others hear it and stay BACKUP. With
-// Preempt on, raise the demote count (EventDemote) first, or the machine
-// will preempt the new master again.
+// A planned handover is EventBowOut, make before break: a master sends the
+// 255/255 bow-out advert and leaves (Leaving reports it). It stays MASTER,
+// so the VIPs keep being served, and sends nothing more; the first valid
+// advert that is not a bow-out is the new master's and completes the
+// handover, MASTER → BACKUP (ReasonBowOut) at that moment, with no
+// farewell advert and no gratuitous ARP. The leave is bounded by the
+// machine's master-down interval from the bow-out (Deadline): if nobody has
+// answered by then, the machine advertises again with a gratuitous ARP
+// (ReasonNoTakeover) and stays MASTER, as the old break-before-make
+// machine, BACKUP with its master-down timer armed, would have come back
+// then. EventShutdown is the same bow-out for a caller that is stopping: at
+// the bound the machine becomes BACKUP (ReasonNoTakeover) instead.
+// Backups that hear the bow-out take over after a stagger of advskew/4096 s
+// (at once with skew 0, at most 62 ms), so the preferred one answers first
+// and the others hear it and stay BACKUP. With Preempt on, raise the
+// demote count (EventDemote) first, or the machine will preempt the new
+// master again at its second advert.
 //
 // The package imports no net, os, syscall or random packages and never
 // reads the clock; purity_test.go enforces it.

@@ -22,7 +22,7 @@ import (
 // Commands (times are Go durations; the clock starts at 0):
 //
 //	new advbase=N advskew=N [deadratio=N] [preempt] [tiebreak=ucarp|bsd] [demotion=skew|byte] [self=ADDR]
-//	start | linkdown | linkup | bowout | timeout
+//	start | linkdown | linkup | bowout | shutdown | timeout
 //	senderr [N] | sendok [N]          N consecutive send results (default 1)
 //	advert src=ADDR advbase=N advskew=N [demote=N]
 //	demote N
@@ -108,7 +108,11 @@ func (in *interaction) summary() {
 	if d := in.m.Deadline(); !d.IsZero() {
 		dl = secs(d.Sub(t0))
 	}
-	in.printf("now=%s state=%v deadline=%s", secs(in.now), in.m.State(), dl)
+	state := in.m.State().String()
+	if in.m.Leaving() {
+		state += " leaving"
+	}
+	in.printf("now=%s state=%s deadline=%s", secs(in.now), state, dl)
 }
 
 func (in *interaction) stepPrint(e election.Event, indent string) {
@@ -163,7 +167,7 @@ func (in *interaction) run(cmd string) error {
 	}
 	simple := map[string]election.EventKind{
 		"start": election.EventStart, "linkdown": election.EventLinkDown, "linkup": election.EventLinkUp,
-		"bowout": election.EventBowOut, "timeout": election.EventTimeout,
+		"bowout": election.EventBowOut, "shutdown": election.EventShutdown, "timeout": election.EventTimeout,
 	}
 	switch fields[0] {
 	case "new":
@@ -208,7 +212,7 @@ func (in *interaction) run(cmd string) error {
 		in.printf("interval=%s master-down=%s", secs(m.Interval()), secs(m.MasterDown()))
 		in.summary()
 		return nil
-	case "start", "linkdown", "linkup", "bowout", "timeout":
+	case "start", "linkdown", "linkup", "bowout", "shutdown", "timeout":
 		in.stepPrint(election.Event{Kind: simple[fields[0]]}, "")
 	case "senderr", "sendok":
 		n, err := count()

@@ -67,6 +67,14 @@ type Machine struct {
 	// bowOutPending: the master bowed out and the deadline is our
 	// staggered takeover, not the master-down time.
 	bowOutPending bool
+	// leaving: we bowed out as MASTER and keep the VIPs until the new
+	// master's first advert, or the deadline (the leave bound); state is
+	// still Master and nothing but the bow-out advert has been sent.
+	leaving bool
+	// final: the leaving started with EventShutdown (or one arrived
+	// since): at the deadline the machine gives the VIPs up instead of
+	// resuming.
+	final bool
 
 	out []Action // returned by Step, reused
 }
@@ -102,11 +110,19 @@ func New(cfg Config) (*Machine, error) {
 	return m, nil
 }
 
-// State returns the current state.
+// State returns the current state. While leaving (see Leaving) it is
+// Master: the VIPs are still ours.
 func (m *Machine) State() State { return m.state }
 
+// Leaving reports whether the machine is a MASTER that has bowed out
+// (EventBowOut, EventShutdown) and waits, still holding the VIPs, for the
+// new master's first advert or for Deadline, the leave bound: its
+// master-down interval from the bow-out.
+func (m *Machine) Leaving() bool { return m.leaving }
+
 // Deadline returns when the caller must deliver EventTimeout: the next
-// advert as MASTER, the master-down time as BACKUP. Zero means none (INIT).
+// advert as MASTER, the leave bound while leaving, the master-down time as
+// BACKUP. Zero means none (INIT).
 func (m *Machine) Deadline() time.Time { return m.deadline }
 
 // Interval returns the advertisement interval of the values we currently
@@ -236,10 +252,14 @@ func stepMaster(m *Machine, now time.Time, ev Event) {
 		if m.due(now) {
 			m.advertise(now, ReasonAdvertTimer)
 		}
-	case EventBowOut:
+	case EventBowOut, EventShutdown:
 		m.emit(Action{Kind: ActionSendAdvert, Advert: Advert{AdvBase: bowOut, AdvSkew: bowOut, Demote: m.adv.Demote}, Reason: ReasonBowOut})
-		// Armed master-down: if nobody takes over, we come back.
-		m.becomeBackup(now, ReasonBowOut)
+		// Make before break: keep the VIPs until the new master speaks.
+		m.leaving = true
+		m.final = ev.Kind == EventShutdown
+		m.step = stepLeaving
+		m.arpIn = -1
+		m.deadline = now.Add(m.masterDown)
 	case EventAdvert:
 		a := ev.Advert
 		if isBowOut(a) {
@@ -273,6 +293,45 @@ func stepMaster(m *Machine, now time.Time, ev Event) {
 	}
 }
 
+// stepLeaving: a MASTER that bowed out. It still holds the VIPs (no
+// transition yet) and sends nothing: the bow-out advert was its last
+// advert. The first valid advert that is not a bow-out advert is the new
+// master's (only a master advertises; a backup that heard the bow-out
+// answers with the advert of its takeover, after its gratuitous ARP), and
+// completes the handover: MASTER → BACKUP now, with no farewell advert and
+// no gratuitous ARP, whatever that advert's priority: the new master is
+// usually worse than us. A bow-out advert (another master leaving too) is
+// not an answer and is not reasserted against. At the deadline (the leave
+// bound, our master-down interval after the bow-out), nobody has taken
+// over: after EventBowOut the machine stays MASTER and advertises again
+// with a gratuitous ARP (ReasonNoTakeover), as the old break-before-make
+// machine would have come back as MASTER at that time; after EventShutdown
+// it gives the VIPs up (MASTER → BACKUP, ReasonNoTakeover).
+func stepLeaving(m *Machine, now time.Time, ev Event) {
+	switch ev.Kind {
+	case EventTimeout:
+		if !m.due(now) {
+			return
+		}
+		if m.final {
+			m.becomeBackup(now, ReasonNoTakeover)
+			return
+		}
+		m.leaving, m.final = false, false
+		m.step = stepMaster
+		m.emit(Action{Kind: ActionGratuitousARP, Reason: ReasonNoTakeover})
+		m.advertise(now, ReasonNoTakeover)
+		m.arpIn = delayedARPAdverts
+	case EventShutdown:
+		m.final = true
+	case EventAdvert:
+		if isBowOut(ev.Advert) {
+			return
+		}
+		m.becomeBackup(now, ReasonBowOut)
+	}
+}
+
 // due reports whether a timeout at now is for the current deadline; stale
 // and early timer events are ignored.
 func (m *Machine) due(now time.Time) bool {
@@ -288,6 +347,7 @@ func (m *Machine) transition(to State, r Reason) {
 
 func (m *Machine) becomeInit(r Reason) {
 	m.transition(Init, r)
+	m.leaving, m.final = false, false
 	m.step = stepInit
 	m.deadline = time.Time{}
 	m.arpIn = -1
@@ -296,6 +356,7 @@ func (m *Machine) becomeInit(r Reason) {
 func (m *Machine) becomeBackup(now time.Time, r Reason) {
 	m.transition(Backup, r)
 	m.bowOutPending = false
+	m.leaving, m.final = false, false
 	m.step = stepBackup
 	m.deadline = now.Add(m.masterDown)
 	m.arpIn = -1
@@ -351,7 +412,8 @@ func (m *Machine) advertise(now time.Time, r Reason) {
 func (m *Machine) priorityChanged(now time.Time, r Reason) {
 	old := m.adv
 	m.refreshAdvertised()
-	if m.state == Master && compare(old, m.adv) < 0 {
+	// A leaving master has sent its last advert: the bow-out.
+	if m.state == Master && !m.leaving && compare(old, m.adv) < 0 {
 		m.advertise(now, r)
 	}
 }

@@ -301,8 +301,10 @@ func TestBowOut(t *testing.T) {
 	step(a, at, demoteTo(7))
 	now := at.Add(200 * time.Millisecond)
 	acts := step(a, now, ev(election.EventBowOut))
-	require.Equal(t, []election.Action{ad(255, 255, 7, election.ReasonBowOut), tr(M, B, election.ReasonBowOut)}, acts)
-	require.Equal(t, now.Add(3*time.Second), a.Deadline())
+	require.Equal(t, []election.Action{ad(255, 255, 7, election.ReasonBowOut)}, acts)
+	require.Equal(t, M, a.State(), "make before break: A keeps the VIPs")
+	require.True(t, a.Leaving())
+	require.Equal(t, now.Add(3*time.Second), a.Deadline(), "the leave bound: A's master-down interval")
 
 	// B (skew 100) takes over after its stagger, 100/4096 s, not the
 	// master-down time.
@@ -312,8 +314,14 @@ func TestBowOut(t *testing.T) {
 	require.Equal(t, now.Add(24414062*time.Nanosecond), at2)
 	require.Equal(t, []election.Action{tr(B, M, election.ReasonPeerBowOut), garp(election.ReasonPeerBowOut), ad(1, 100, 0, election.ReasonPeerBowOut)}, acts)
 
-	// A hears B (better demote) and stays backup.
-	require.Nil(t, step(a, now.Add(time.Millisecond), peer("198.51.100.2", 1, 100, 0)))
+	// A, still leaving, has sent nothing since; B's first advert (worse
+	// timing, better demote) completes the handover: A gives up the VIPs
+	// now, and it is B's advert that restarts A's timer.
+	require.Equal(t, []election.Action{tr(M, B, election.ReasonBowOut)}, step(a, at2, peer("198.51.100.2", 1, 100, 0)))
+	require.Equal(t, B, a.State())
+	require.False(t, a.Leaving())
+	require.Equal(t, at2.Add(3*time.Second), a.Deadline())
+	require.Nil(t, step(a, at2.Add(time.Second), peer("198.51.100.2", 1, 100, 0)))
 	require.Equal(t, B, a.State())
 
 	// A master hearing a bow-out advert keeps the VIP, even from a less
@@ -347,14 +355,52 @@ func TestBowOut(t *testing.T) {
 	require.Equal(t, B, f.State())
 	require.Equal(t, at3.Add(100*time.Microsecond).Add(f.MasterDown()), f.Deadline(), "the new master's advert restarts the normal timer")
 
-	// If nobody takes over, the bowed-out master comes back.
+	// If nobody takes over, the bowed-out master never stopped being
+	// MASTER: at the bound it re-announces and advertises again.
 	c := newMachine(t, election.Config{AdvBase: 1, Self: ip("198.51.100.9")})
 	step(c, t0, ev(election.EventStart))
 	fire(t, c)
 	step(c, t0.Add(4*time.Second), ev(election.EventBowOut))
-	require.Equal(t, B, c.State())
-	_, acts = fire(t, c)
-	require.Equal(t, tr(B, M, election.ReasonMasterDown), acts[0])
+	require.Equal(t, M, c.State())
+	at4, acts := fire(t, c)
+	require.Equal(t, t0.Add(7*time.Second), at4)
+	require.Equal(t, []election.Action{garp(election.ReasonNoTakeover), ad(1, 0, 0, election.ReasonNoTakeover)}, acts)
+	require.False(t, c.Leaving())
+	require.Equal(t, M, c.State())
+}
+
+// TestLeavingSendsNoAdvert: from the bow-out to the end of the leave, a
+// leaving master sends nothing, whatever it hears or is told: never two
+// masters advertising after a handover.
+func TestLeavingSendsNoAdvert(t *testing.T) {
+	for _, kind := range []election.EventKind{election.EventBowOut, election.EventShutdown} {
+		t.Run(kind.String(), func(t *testing.T) {
+			m := newMachine(t, election.Config{AdvBase: 1, AdvSkew: 50, Preempt: true, Self: ip("198.51.100.1")})
+			step(m, t0, ev(election.EventStart))
+			at, _ := fire(t, m)
+			bow := at.Add(100 * time.Millisecond)
+			require.Equal(t, []election.Action{ad(255, 255, 0, election.ReasonBowOut)}, step(m, bow, ev(kind)))
+			bound := m.Deadline()
+			require.Equal(t, bow.Add(m.MasterDown()), bound)
+			now := bow
+			for _, e := range []election.Event{
+				ev(election.EventSendError), ev(election.EventSendError), ev(election.EventSendError), // skew 240 at once as MASTER
+				demoteTo(100),                     // a worse priority is advertised at once as MASTER
+				peer("198.51.100.3", 255, 255, 0), // reasserted against as MASTER
+				ev(election.EventBowOut), ev(election.EventShutdown), ev(election.EventStart), ev(election.EventLinkUp),
+				ev(election.EventSendOK),
+			} {
+				now = now.Add(time.Millisecond)
+				require.Empty(t, step(m, now, e), "leaving, on %v", e.Kind)
+				require.True(t, m.Leaving())
+				require.Equal(t, M, m.State())
+			}
+			for _, early := range []time.Time{now, bound.Add(-time.Nanosecond)} {
+				require.Empty(t, step(m, early, ev(election.EventTimeout)), "a stale or early timer")
+			}
+			require.Equal(t, bound, m.Deadline())
+		})
+	}
 }
 
 // garpSchedule fires n timeouts and returns, per advert, whether a
@@ -572,7 +618,7 @@ func TestStrings(t *testing.T) {
 	require.Equal(t, "Demotion(7)", election.Demotion(7).String())
 
 	seen := map[string]bool{}
-	for k := election.EventStart; k <= election.EventSendOK; k++ {
+	for k := election.EventStart; k <= election.EventShutdown; k++ {
 		s := k.String()
 		require.NotContains(t, s, "EventKind", "kind %d unnamed", k)
 		require.False(t, seen[s])
@@ -581,7 +627,7 @@ func TestStrings(t *testing.T) {
 	require.Equal(t, "EventKind(99)", election.EventKind(99).String())
 
 	seen = map[string]bool{}
-	for r := election.ReasonNone; r <= election.ReasonReconfigured; r++ {
+	for r := election.ReasonNone; r <= election.ReasonNoTakeover; r++ {
 		s := r.String()
 		require.NotContains(t, s, "Reason", "reason %d unnamed", r)
 		require.Equal(t, strings.ToLower(s), s)

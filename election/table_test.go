@@ -1,6 +1,7 @@
 package election_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ var tableEvents = map[string]tableEvent{
 	"link-up":          {ev: ev(election.EventLinkUp)},
 	"demote-5":         {ev: demoteTo(5)},
 	"bow-out":          {ev: ev(election.EventBowOut)},
+	"shutdown":         {ev: ev(election.EventShutdown)},
 	"send-error":       {ev: ev(election.EventSendError)},
 	"send-ok":          {ev: ev(election.EventSendOK)},
 	"timeout":          {ev: ev(election.EventTimeout), timeout: +1},
@@ -108,6 +110,7 @@ var tableRows = func() []tableRow {
 		tableRow{state: "backup", event: "link-up", want: nothing(B, dlUnchanged)},
 		tableRow{state: "backup", event: "demote-5", want: nothing(B, dlUnchanged)},
 		tableRow{state: "backup", event: "bow-out", want: nothing(B, dlUnchanged)},
+		tableRow{state: "backup", event: "shutdown", want: nothing(B, dlUnchanged)},
 		tableRow{state: "backup", event: "send-error", want: nothing(B, dlUnchanged)},
 		tableRow{state: "backup", event: "send-ok", want: nothing(B, dlUnchanged)},
 		tableRow{state: "backup", event: "timeout", want: takeover(election.ReasonMasterDown)},
@@ -127,8 +130,12 @@ var tableRows = func() []tableRow {
 		tableRow{state: "master", event: "link-up", want: nothing(M, dlUnchanged)},
 		// Skew demotion: 100+5; a worse master advertises at once.
 		tableRow{state: "master", event: "demote-5", want: expect{state: M, dl: dlAt, d: time.Second + us(105*1_000_000/256), acts: []election.Action{ad(1, 105, 0, election.ReasonDemoted)}}},
-		tableRow{state: "master", event: "bow-out", want: expect{state: B, dl: dlMasterDown, acts: []election.Action{
-			ad(255, 255, 0, election.ReasonBowOut), tr(M, B, election.ReasonBowOut)}}},
+		// Make before break: the bow-out advert, and no transition yet;
+		// the deadline is the leave bound, the master-down interval.
+		tableRow{state: "master", event: "bow-out", want: expect{state: M, dl: dlMasterDown, acts: []election.Action{
+			ad(255, 255, 0, election.ReasonBowOut)}}},
+		tableRow{state: "master", event: "shutdown", want: expect{state: M, dl: dlMasterDown, acts: []election.Action{
+			ad(255, 255, 0, election.ReasonBowOut)}}},
 		tableRow{state: "master", event: "send-error", want: nothing(M, dlUnchanged)},
 		tableRow{state: "master", event: "send-ok", want: nothing(M, dlUnchanged)},
 		tableRow{state: "master", event: "timeout", want: expect{state: M, dl: dlInterval, acts: []election.Action{ad(1, 100, 0, election.ReasonAdvertTimer)}}},
@@ -147,6 +154,39 @@ var tableRows = func() []tableRow {
 		tableRow{state: "master", event: "ad-higher-demote", want: expect{state: M, dl: dlUnchanged, acts: []election.Action{garp(election.ReasonReassert)}}},
 		tableRow{state: "master", event: "ad-lower-demote", want: expect{state: B, dl: dlMasterDown, acts: []election.Action{
 			ad(1, 100, 1, election.ReasonLowerDemote), tr(M, B, election.ReasonLowerDemote)}}},
+	)
+	// LEAVING (a MASTER that bowed out, still holding the VIPs): it sends
+	// nothing, whatever it hears, and the first advert that is not a
+	// bow-out completes the handover, whatever its priority. At the bound
+	// it advertises again; after EventShutdown it gives up the VIPs.
+	handedOver := expect{state: B, dl: dlMasterDown, acts: []election.Action{tr(M, B, election.ReasonBowOut)}}
+	leaving := map[string]expect{
+		"start":            nothing(M, dlUnchanged),
+		"link-down":        {state: I, dl: dlNone, acts: []election.Action{tr(M, I, election.ReasonLinkDown)}},
+		"link-up":          nothing(M, dlUnchanged),
+		"demote-5":         nothing(M, dlUnchanged),
+		"bow-out":          nothing(M, dlUnchanged),
+		"shutdown":         nothing(M, dlUnchanged),
+		"send-error":       nothing(M, dlUnchanged),
+		"send-ok":          nothing(M, dlUnchanged),
+		"timeout-early":    nothing(M, dlUnchanged),
+		"ad-better":        handedOver,
+		"ad-worse":         handedOver,
+		"ad-equal-win":     handedOver,
+		"ad-equal-lose":    handedOver,
+		"ad-bow-out":       nothing(M, dlUnchanged),
+		"ad-will-time-out": handedOver,
+		"ad-higher-demote": handedOver,
+		"ad-lower-demote":  handedOver,
+	}
+	for e, w := range leaving {
+		rows = append(rows, tableRow{state: "leaving", event: e, want: w}, tableRow{state: "leaving-final", event: e, want: w})
+	}
+	rows = append(rows,
+		tableRow{state: "leaving", event: "timeout", want: expect{state: M, dl: dlInterval, acts: []election.Action{
+			garp(election.ReasonNoTakeover), ad(1, 100, 0, election.ReasonNoTakeover)}}},
+		tableRow{state: "leaving-final", event: "timeout", want: expect{state: B, dl: dlMasterDown, acts: []election.Action{
+			tr(M, B, election.ReasonNoTakeover)}}},
 	)
 	return rows
 }()
@@ -174,6 +214,16 @@ func reach(t *testing.T, state string, cfg election.Config, demoted bool) (*elec
 		at, acts := fire(t, m)
 		require.Len(t, acts, 3)
 		return m, at.Add(500 * time.Millisecond)
+	case "leaving", "leaving-final":
+		require.Len(t, m.Step(t0, ev(election.EventStart)), 1)
+		at, _ := fire(t, m)
+		kind := election.EventBowOut
+		if state == "leaving-final" {
+			kind = election.EventShutdown
+		}
+		require.Len(t, m.Step(at.Add(500*time.Millisecond), ev(kind)), 1)
+		require.True(t, m.Leaving())
+		return m, at.Add(600 * time.Millisecond)
 	}
 	t.Fatalf("unknown state %q", state)
 	return nil, time.Time{}
@@ -182,6 +232,7 @@ func reach(t *testing.T, state string, cfg election.Config, demoted bool) (*elec
 var stateOf = map[string]election.State{
 	"init": election.Init, "init-link-down": election.Init,
 	"backup": election.Backup, "master": election.Master,
+	"leaving": election.Master, "leaving-final": election.Master,
 }
 
 func TestTransitionTable(t *testing.T) {
@@ -231,6 +282,9 @@ func TestTransitionTable(t *testing.T) {
 					got := step(m, now, te.ev)
 					require.Equal(t, want.acts, got)
 					require.Equal(t, want.state, m.State())
+					stillLeaving := strings.HasPrefix(r.state, "leaving") && want.state == election.Master && r.event != "timeout"
+					bowsOut := r.state == "master" && (r.event == "bow-out" || r.event == "shutdown")
+					require.Equal(t, stillLeaving || bowsOut, m.Leaving(), "leaving after the event")
 					switch want.dl {
 					case dlNone:
 						require.True(t, m.Deadline().IsZero(), "deadline %v", m.Deadline())

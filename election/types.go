@@ -117,13 +117,22 @@ const (
 	EventLinkUp
 	// EventDemote sets the demote count to Event.Demote.
 	EventDemote
-	// EventBowOut: planned handover or shutdown; a master sends the
-	// 255/255 bow-out advert and goes BACKUP.
+	// EventBowOut: planned handover; a master sends the 255/255 bow-out
+	// advert and leaves (Machine.Leaving): it keeps the VIPs, and
+	// becomes BACKUP when the new master's first advert arrives. If none
+	// comes within its master-down interval it stays MASTER and
+	// advertises again (ReasonNoTakeover).
 	EventBowOut
 	// EventSendError: the last SendAdvert failed.
 	EventSendError
 	// EventSendOK: the last SendAdvert succeeded.
 	EventSendOK
+	// EventShutdown: the caller is stopping. A master bows out as with
+	// EventBowOut, for good: if nobody answers within its master-down
+	// interval it becomes BACKUP anyway (ReasonNoTakeover) instead of
+	// advertising again. A master leaving already (EventBowOut) keeps its
+	// deadline and will not come back. Other states ignore it.
+	EventShutdown
 )
 
 // String returns a short lower-case name, e.g. "link-down".
@@ -147,6 +156,8 @@ func (k EventKind) String() string {
 		return "send-error"
 	case EventSendOK:
 		return "send-ok"
+	case EventShutdown:
+		return "shutdown"
 	}
 	return "EventKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -182,7 +193,7 @@ const (
 	ReasonLowerDemote                     // settled by the demote byte
 	ReasonLinkDown                        // carrier lost
 	ReasonLinkUp                          // carrier back
-	ReasonBowOut                          // we bowed out (EventBowOut)
+	ReasonBowOut                          // we bowed out and the new master answered (EventBowOut, EventShutdown)
 	ReasonPeerBowOut                      // the master sent the 255/255 bow-out advert
 	ReasonAdvertTimer                     // periodic master advert
 	ReasonReassert                        // a worse master was heard: re-announce the VIPs
@@ -190,6 +201,7 @@ const (
 	ReasonDemoted                         // our advertised priority got worse: tell peers at once
 	ReasonStopped                         // the group stopped (carp.Group's Shutdown or Close); never from a Machine
 	ReasonReconfigured                    // the settings changed (Reconfigure) and the advert got worse: tell peers at once
+	ReasonNoTakeover                      // nobody took over within the leave bound after our bow-out
 )
 
 var reasonNames = [...]string{
@@ -211,6 +223,7 @@ var reasonNames = [...]string{
 	ReasonDemoted:           "demoted",
 	ReasonStopped:           "stopped",
 	ReasonReconfigured:      "reconfigured",
+	ReasonNoTakeover:        "no takeover",
 }
 
 // String returns short lower-case text, e.g. "master down".
