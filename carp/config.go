@@ -42,7 +42,8 @@ const (
 	ReasonLowerDemote       = election.ReasonLowerDemote       // settled by the demote byte (DemoteByte)
 	ReasonLinkDown          = election.ReasonLinkDown          // carrier lost (SetLink(false)): to INIT
 	ReasonLinkUp            = election.ReasonLinkUp            // carrier back: INIT → BACKUP
-	ReasonBowOut            = election.ReasonBowOut            // this group bowed out (BowOut, Shutdown)
+	ReasonBowOut            = election.ReasonBowOut            // this group bowed out (BowOut, Shutdown) and the new master answered
+	ReasonNoTakeover        = election.ReasonNoTakeover        // nobody took over within the leave bound (Shutdown gives the VIPs up)
 	ReasonPeerBowOut        = election.ReasonPeerBowOut        // the master bowed out: taking over at once
 	ReasonDemoted           = election.ReasonDemoted           // this group's priority got worse (SetDemote, send errors)
 	ReasonStopped           = election.ReasonStopped           // the group stopped (Shutdown, Close): to STOPPED
@@ -92,7 +93,8 @@ type Transition struct {
 	// own source when it became MASTER, the source of the advert that
 	// decided otherwise, or the zero Addr when none has been heard.
 	Master netip.Addr
-	// At is the time of the change on the group's clock.
+	// At is the time of the change on the group's clock: when it
+	// completed (for a bow-out, when the new master's first advert came).
 	At time.Time
 	// Seq numbers a group's transitions from 1, so a callback can tell
 	// that it has seen every one.

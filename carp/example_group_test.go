@@ -13,8 +13,11 @@ import (
 // Two nodes share a VIP on a simulated LAN. Everything runs on the Sim's
 // virtual clock, so ten seconds pass at once and every run is the same.
 // The node with the lower advskew becomes MASTER when its master-down timer
-// expires (3 s); on a graceful shutdown it bows out and the other takes
-// over within milliseconds.
+// expires (3 s). A planned handover is make before break: a bows out and
+// keeps serving (still MASTER, leaving) until b, taking over within
+// milliseconds, advertises; then a is BACKUP and shuts down at once.
+// (Shutdown of a MASTER does the same, and waits for b: under a virtual
+// clock, call it from another goroutine while the clock runs.)
 func Example_group() {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	sim := memnet.NewSim(1, start)
@@ -54,15 +57,24 @@ func Example_group() {
 	show("a", a)
 	show("b", b)
 
+	if err := a.BowOut(); err != nil {
+		panic(err)
+	}
+	fmt.Println("a bowed out; leaving:", a.Stats().Leaving)
+	show("a", a)
+	sim.RunFor(time.Second)
+	fmt.Println("after b's first advert:")
+	show("a", a)
+	show("b", b)
 	if err := a.Shutdown(context.Background()); err != nil {
 		panic(err)
 	}
-	sim.RunFor(time.Second)
-	fmt.Println("after a shuts down:")
-	show("b", b)
 	// Output:
 	// a: MASTER since 3s (master down), master 192.0.2.1, 8 adverts sent
 	// b: BACKUP since 0s (start), master 192.0.2.1, 0 adverts sent
-	// after a shuts down:
+	// a bowed out; leaving: true
+	// a: MASTER since 3s (master down), master 192.0.2.1, 9 adverts sent
+	// after b's first advert:
+	// a: BACKUP since 10.024414062s (bow out), master 192.0.2.2, 9 adverts sent
 	// b: MASTER since 10.024414062s (peer bow out), master 192.0.2.2, 1 adverts sent
 }

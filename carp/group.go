@@ -78,6 +78,15 @@ type Group struct {
 	demotions map[string]uint8
 	// checks run Config.Checks from Start to the stop.
 	checks []*health.Monitor
+	// left is closed when the machine's leave ends (or the group stops);
+	// nil when the machine is not leaving.
+	left chan struct{}
+	// shutdown: Shutdown bowed out; the group stops when the leave ends,
+	// in the same step, so that it never takes over again meanwhile.
+	shutdown bool
+	// closeTransport closes the transport once: Close and Shutdown may
+	// both get there.
+	closeTransport func() error
 }
 
 type dropLogState struct {
@@ -92,8 +101,12 @@ type Stats struct {
 	Transitions    uint64
 	LastTransition Transition
 	// Master is the source of the last valid advert heard, or our own
-	// source while we are master.
-	Master          netip.Addr
+	// source while we are master (leaving included).
+	Master netip.Addr
+	// Leaving: the group bowed out (BowOut, Shutdown) and still serves
+	// as MASTER, VIPs and all, until the new master's first advert or the
+	// leave bound (see BowOut). State is StateMaster meanwhile.
+	Leaving         bool
 	AdvertsSent     uint64
 	AdvertsReceived uint64
 	SendErrors      uint64
@@ -148,6 +161,7 @@ func newGroup(cfg Config) (*Group, error) {
 		notify:  newNotifier(),
 		done:    make(chan struct{}),
 	}
+	g.closeTransport = sync.OnceValue(r.Transport.Close)
 	if g.rand == nil {
 		g.rand = cryptoRand
 	}
@@ -251,10 +265,24 @@ func (g *Group) Run(ctx context.Context) error {
 	}
 }
 
-// Shutdown stops the group gracefully: a MASTER first sends the bow-out
-// advert (advbase 255, advskew 255, spec §4.4) so that a backup takes over
-// at once, and reports the change to OnBackup. Shutdown closes the
-// transport and waits, until ctx ends, for the callbacks to return.
+// Shutdown stops the group gracefully. A MASTER first hands over, make
+// before break, as BowOut does: it sends the bow-out advert (advbase 255,
+// advskew 255, spec §4.4) so that a backup takes over at once, keeps
+// serving the VIPs, and waits for the new master's first advert; then it
+// reports MASTER → BACKUP (ReasonBowOut) to OnBackup and the
+// subscribers. The wait is bounded by the leave bound of BowOut (the
+// master-down interval): if nobody has answered by then, the group gives
+// the VIPs up anyway (MASTER → BACKUP, ReasonNoTakeover). If ctx ends
+// first, the group stops at once as Close does (MASTER → STOPPED,
+// ReasonStopped) and Shutdown returns ctx's error. A group leaving after
+// BowOut already keeps waiting, but will not come back.
+//
+// The group stops (→ STOPPED, ReasonStopped) in the same step that ends
+// the leave, so it never takes over again meanwhile; then Shutdown closes
+// the transport and waits, until ctx ends, for the callbacks to return. A
+// BACKUP stops at once. Under a virtual clock (a Sim), call Shutdown of a
+// MASTER from another goroutine while the clock runs: it waits for virtual
+// time.
 func (g *Group) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	if !g.started {
@@ -266,11 +294,28 @@ func (g *Group) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	if g.m.State() == StateMaster {
-		g.step(election.Event{Kind: election.EventBowOut})
+		g.shutdown = true
+		g.step(election.Event{Kind: election.EventShutdown})
 	}
-	g.stop()
+	// Leaving, the group stops itself when the leave ends (trackLeave).
+	left := g.left
 	g.mu.Unlock()
-	err := g.cfg.Transport.Close()
+	var err error
+	if left != nil {
+		select {
+		case <-left:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	g.mu.Lock()
+	if !g.stopped {
+		g.stop()
+	}
+	g.mu.Unlock()
+	if cerr := g.closeTransport(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if werr := g.notify.wait(ctx); werr != nil && err == nil {
 		err = werr
 	}
@@ -308,7 +353,7 @@ func (g *Group) Close() error {
 	}
 	g.stop()
 	g.mu.Unlock()
-	err := g.cfg.Transport.Close()
+	err := g.closeTransport()
 	g.notify.close()
 	return err
 }
@@ -336,6 +381,10 @@ func (g *Group) halt() {
 	for _, m := range g.checks {
 		m.Stop()
 	}
+	if g.left != nil {
+		close(g.left)
+		g.left = nil
+	}
 	g.stopped = true
 	g.disarm()
 	g.timerGen++
@@ -348,7 +397,9 @@ func (g *Group) WaitCallbacks(ctx context.Context) error {
 	return g.notify.wait(ctx)
 }
 
-// State returns the current state.
+// State returns the current state. A group that is leaving (BowOut,
+// Shutdown) is MASTER until its handover completes: it still holds and
+// serves the VIPs (Stats.Leaving tells it apart).
 func (g *Group) State() State {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -369,6 +420,7 @@ func (g *Group) Stats() Stats {
 	defer g.mu.Unlock()
 	s := g.stats
 	s.State = g.state()
+	s.Leaving = !g.stopped && g.m.Leaving()
 	s.Demote = g.m.Demote()
 	adv := g.m.Advertised()
 	s.AdvBase, s.AdvSkew = adv.AdvBase, adv.AdvSkew
@@ -386,10 +438,26 @@ func (g *Group) Stats() Stats {
 	return s
 }
 
-// BowOut hands mastership over at once: a MASTER sends the bow-out advert
-// and becomes BACKUP, and a backup takes over without waiting for the
-// master-down timer. If no backup answers, this node takes over again after
-// the master-down interval. It does nothing unless the group is MASTER.
+// BowOut hands mastership over, make before break. A MASTER sends the
+// bow-out advert (advbase 255, advskew 255), on which a backup takes over
+// at once instead of waiting for its master-down timer, and leaves: it
+// stays MASTER (State, Stats.Leaving), keeps its VIPs, its WhileMaster
+// ctx and its announcements as they are, and sends no advert, until the
+// new master's first valid advert (any that is not a bow-out advert,
+// whatever its priority: usually worse than ours). Only then does it
+// report MASTER → BACKUP (ReasonBowOut, At the time of that advert) to
+// OnBackup, WhileMaster and the subscribers, so a client of the VIP sees
+// the new master's gratuitous ARP and nothing else.
+//
+// The leave bound is this group's master-down interval (3 × advbase +
+// advskew/256 s, with the advertised skew) from the bow-out: the time after
+// which a lone bowed-out master would have taken over again anyway. If no
+// advert has come by then, the group stays MASTER, re-announces its VIPs
+// and advertises again (logged as ReasonNoTakeover; no transition is
+// reported, since none was). BowOut returns at once; it does nothing
+// unless the group is MASTER, or while it is leaving already. With Preempt
+// on, the group preempts the new master at its second advert unless it is
+// demoted first (SetDemote).
 func (g *Group) BowOut() error {
 	return g.event(election.Event{Kind: election.EventBowOut})
 }
@@ -533,12 +601,37 @@ func (g *Group) step(ev election.Event) {
 	now := g.clock.Now()
 	// A send result can ask for one more advert, whose result is fed back
 	// in turn; the machine settles within two rounds, the bound is a guard.
+	wasLeaving := g.m.Leaving()
 	for range 4 {
 		if !g.stepOnce(now, ev, &ev) {
 			break
 		}
 	}
 	g.arm(now)
+	g.trackLeave(wasLeaving)
+}
+
+// trackLeave logs the start and the end of a leave and keeps g.left for
+// Shutdown; g.mu is held.
+func (g *Group) trackLeave(was bool) {
+	switch now := g.m.Leaving(); {
+	case now && !was:
+		g.left = make(chan struct{})
+		g.log.Info("bowed out: serving as MASTER until the new master's first advert",
+			"bound", g.m.Deadline().Sub(g.clock.Now()).String())
+	case !now && was:
+		if g.left != nil {
+			close(g.left)
+			g.left = nil
+		}
+		if g.shutdown {
+			g.stop() // Shutdown closes the transport and waits
+			return
+		}
+		if g.m.State() == StateMaster {
+			g.log.Warn("nobody took over after the bow-out: still MASTER, advertising again", "reason", ReasonNoTakeover.String())
+		}
+	}
 }
 
 // stepOnce feeds ev to the machine and carries out its actions. If an

@@ -622,7 +622,10 @@ func TestGroupShutdownMaster(t *testing.T) {
 	l, a, b := gtPair(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, a.g.Shutdown(ctx))
+	// Shutdown waits for b's advert: the virtual clock must run meanwhile.
+	errc := a.shutdownAsync(t, ctx)
+	l.runUntil(6 * time.Second)
+	require.NoError(t, gtResult(t, errc))
 	require.Equal(t, carp.StateStopped, a.g.State())
 	require.Equal(t, carp.ReasonStopped, a.g.Stats().LastTransition.Reason)
 
@@ -634,16 +637,17 @@ func TestGroupShutdownMaster(t *testing.T) {
 	f := wire.Filter{VHID: gtVHID, Signer: gtSigner(t)}
 	require.NoError(t, f.Check(&bow[0].pkt), "the bow-out advert is a valid advert")
 
-	// Shutdown has waited for the callbacks: no WaitCallbacks needed.
+	// Shutdown has waited for the callbacks: no WaitCallbacks needed. a
+	// gave the VIP up when b's first advert came (no delay on this LAN).
+	bAt := l.adverts("b")[0].at
 	require.Equal(t, []string{
 		gtCall(false, carp.StateInit, carp.StateBackup, election.ReasonStart, 0, 1),
 		gtCall(true, carp.StateBackup, carp.StateMaster, election.ReasonMasterDown, 3*time.Second, 2),
-		gtCall(false, carp.StateMaster, carp.StateBackup, election.ReasonBowOut, 5500*time.Millisecond, 3),
+		gtCall(false, carp.StateMaster, carp.StateBackup, election.ReasonBowOut, bAt, 3),
 	}, a.rec.snapshot())
 	require.ErrorIs(t, a.port.Send([]byte{0x45}), transport.ErrClosed)
 
 	// b takes over after its bow-out stagger, not its master-down time.
-	l.runUntil(6 * time.Second)
 	st := b.g.Stats()
 	require.Equal(t, carp.StateMaster, st.State)
 	require.Equal(t, election.ReasonPeerBowOut, st.LastTransition.Reason)
@@ -1199,7 +1203,7 @@ func TestGroupBowOut(t *testing.T) {
 	require.Empty(t, l.adverts("b"), "and does nothing")
 
 	require.NoError(t, a.g.BowOut())
-	require.Equal(t, carp.StateBackup, a.g.State())
+	require.Equal(t, carp.StateMaster, a.g.State(), "MASTER until b answers")
 	bow := l.advertsBetween("a", 5500*time.Millisecond, 5500*time.Millisecond)
 	require.Len(t, bow, 1)
 	require.Equal(t, uint8(255), bow[0].pkt.Advert.AdvBase)
@@ -1214,26 +1218,12 @@ func TestGroupBowOut(t *testing.T) {
 	require.LessOrEqual(t, stagger, 63*time.Millisecond, "the stagger is at most 255/4096 s")
 
 	acb := a.callbacks(t)
-	require.Equal(t, gtCall(false, carp.StateMaster, carp.StateBackup, election.ReasonBowOut, 5500*time.Millisecond, 3), acb[len(acb)-1])
+	require.Equal(t, gtCall(false, carp.StateMaster, carp.StateBackup, election.ReasonBowOut, st.LastTransition.At.Sub(gtT0), 3), acb[len(acb)-1])
 	// a, better but not preempting, stays BACKUP under the new master.
 	l.runUntil(30 * time.Second)
 	require.Equal(t, carp.StateBackup, a.g.State())
 	require.Equal(t, carp.StateMaster, b.g.State())
 	require.Equal(t, uint64(3), a.g.Stats().Transitions)
-}
-
-// TestGroupBowOutAlone: with nobody to take over, the group comes back
-// after its master-down time.
-func TestGroupBowOutAlone(t *testing.T) {
-	l := newGtLAN(t)
-	n := l.node("a", "192.0.2.1", nil).start(t)
-	l.runUntil(3500 * time.Millisecond)
-	require.NoError(t, n.g.BowOut())
-	require.Equal(t, carp.StateBackup, n.g.State())
-	l.runUntil(6500*time.Millisecond - time.Nanosecond)
-	require.Equal(t, carp.StateBackup, n.g.State())
-	l.runUntil(6500 * time.Millisecond)
-	require.Equal(t, carp.StateMaster, n.g.State())
 }
 
 // TestGroupStatsMaster: Stats.Master is our own source while we are
@@ -1575,17 +1565,21 @@ func TestGroupWhileMaster(t *testing.T) {
 	require.Equal(t, carp.StateMaster, r.t.To)
 	require.NoError(t, r.ctx.Err(), "still MASTER")
 
+	// Alone, a bows out and nobody answers: its ctx goes on through the
+	// leave (it stays MASTER, see leave_test.go), until it really stops.
 	require.NoError(t, a.g.BowOut())
-	require.Error(t, r.ctx.Err(), "the ctx ends with mastership")
-	<-returned
-	l.runUntil(10 * time.Second) // alone: MASTER again after master-down
+	require.NoError(t, r.ctx.Err(), "still MASTER while leaving")
+	l.runUntil(10 * time.Second)
 	require.Equal(t, carp.StateMaster, a.g.State())
-	r = <-runs
+	require.NoError(t, r.ctx.Err())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	require.NoError(t, a.g.Shutdown(ctx), "Shutdown waits for WhileMaster")
-	require.Error(t, r.ctx.Err())
+	errc := a.shutdownAsync(t, ctx)
+	l.runUntil(20 * time.Second) // nobody answers: given up at the bound
+	require.NoError(t, gtResult(t, errc), "Shutdown waits for WhileMaster")
+	require.Error(t, r.ctx.Err(), "the ctx ends with mastership")
 	require.Len(t, returned, 1, "it had returned when Shutdown did")
+	require.Empty(t, runs, "WhileMaster ran once")
 }
 
 // Subscribe delivers every transition in order and closes after the last.
@@ -1597,7 +1591,9 @@ func TestGroupSubscribe(t *testing.T) {
 	n.start(t)
 	l.runUntil(4 * time.Second)
 	unsubscribe()
-	require.NoError(t, n.g.Shutdown(context.Background()))
+	errc := n.shutdownAsync(t, context.Background())
+	l.runUntil(10 * time.Second) // alone: nobody takes over
+	require.NoError(t, gtResult(t, errc))
 	var got []string
 	for tr := range events {
 		got = append(got, fmt.Sprintf("%s->%s (%s)", tr.From, tr.To, tr.Reason))
@@ -1605,7 +1601,7 @@ func TestGroupSubscribe(t *testing.T) {
 	require.Equal(t, []string{
 		"INIT->BACKUP (start)",
 		"BACKUP->MASTER (master down)",
-		"MASTER->BACKUP (bow out)",
+		"MASTER->BACKUP (no takeover)",
 		"BACKUP->STOPPED (stopped)",
 	}, got)
 	require.Len(t, other, 2, "the cancelled subscription got what came before")
