@@ -7,7 +7,8 @@
 // Node A is preferred (advskew 0, preempt), B and C are backups (advskew 50
 // and 100). A wins the first election, crashes, B takes over after the
 // master-down interval, A returns and preempts B, and finally A shuts down
-// gracefully with a bow-out advert, which B answers within a millisecond.
+// gracefully with a bow-out advert, which B answers within milliseconds;
+// A keeps the VIP until B's first advert reaches it (make before break).
 package main
 
 import (
@@ -152,14 +153,22 @@ func run(out io.Writer) error {
 	flush()
 	fmt.Fprintf(out, "            -- A is back and preferred: %s\n\n", states())
 
-	logf(sim.Now(), "A", "shuts down for maintenance: bows out (advbase 255, advskew 255)")
+	logf(sim.Now(), "A", "shuts down for maintenance: bows out (advbase 255, advskew 255), serves until a backup answers")
 	bowed := sim.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := nodes["A"].group.Shutdown(ctx); err != nil {
-		return err
+	// Shutdown of a MASTER waits for the new master's first advert, in
+	// virtual time: it runs on its own goroutine while the clock runs here.
+	a := nodes["A"].group
+	errc := make(chan error, 1)
+	go func() { errc <- a.Shutdown(ctx) }()
+	for st := a.Stats(); !st.Leaving && st.State != carp.StateStopped; st = a.Stats() {
+		time.Sleep(time.Millisecond) // until it has bowed out
 	}
 	sim.RunFor(10 * time.Second)
+	if err := <-errc; err != nil {
+		return err
+	}
 	flush()
 	st = nodes["B"].group.Stats()
 	fmt.Fprintf(out, "            -- planned handover: B took over %.3f ms after the bow-out; A=down B=%s C=%s\n\n",

@@ -20,6 +20,8 @@ func TestDemo(t *testing.T) {
 		"A  MASTER  (preempt)",
 		"B  BACKUP  (better master)",
 		"B  MASTER  (peer bow out)",
+		// Make before break: A gives the VIP up when B's advert reaches it.
+		" 30.012407s  B  MASTER  (peer bow out), takes 192.0.2.100\n 30.012607s  A  BACKUP  (bow out)",
 		"A is back and preferred: A=MASTER B=BACKUP C=BACKUP",
 		"A=down B=MASTER C=BACKUP",
 	} {
