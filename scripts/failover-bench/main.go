@@ -73,6 +73,12 @@ type config struct {
 	carpd  string
 	ucarp  string
 	impls  []string
+
+	// -mode handover (handover.go)
+	handover bool
+	triggers []string      // sigterm, sigusr2, handover
+	ping     time.Duration // the client's echo interval
+	managed  bool          // carpd nodes use --manage-vips instead of the scripts
 }
 
 func parse(args []string) (config, error) {
@@ -82,12 +88,39 @@ func parse(args []string) (config, error) {
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds per implementation")
 	fs.StringVar(&c.carpd, "carpd", "", "carpd binary (default: built from this module)")
 	fs.StringVar(&c.ucarp, "ucarp", "/usr/sbin/ucarp", "ucarp binary")
-	fs.StringVar(&impls, "impl", "carpd,ucarp", "implementations to measure, interleaved in this order")
+	fs.StringVar(&impls, "impl", "carpd,ucarp", "implementations to measure, interleaved in this order (-mode handover: of the backup; the master is carpd)")
+	mode := fs.String("mode", "failover", "failover: advert gaps on a crash and on SIGTERM; handover: a client's outage on a planned handover")
+	triggers := fs.String("trigger", "sigterm,sigusr2,handover", "-mode handover: how the master is told to hand over (SIGTERM with -z, SIGUSR2, carpd handover)")
+	fs.DurationVar(&c.ping, "ping", time.Millisecond, "-mode handover: the client's echo request interval")
+	vips := fs.String("vips", "scripts", "-mode handover: how carpd nodes move the VIP: scripts (as ucarp) or managed (--manage-vips)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 || c.rounds < 1 {
-		return c, fmt.Errorf("usage: failover-bench [-rounds N>0] [-carpd PATH] [-ucarp PATH] [-impl carpd,ucarp]")
+		return c, fmt.Errorf("usage: failover-bench [-mode failover|handover] [-rounds N>0] [-carpd PATH] [-ucarp PATH] [-impl carpd,ucarp] [-trigger sigterm,sigusr2,handover] [-ping 1ms] [-vips scripts|managed]")
+	}
+	switch *mode {
+	case "failover":
+	case "handover":
+		c.handover = true
+	default:
+		return c, fmt.Errorf("-mode: unknown mode %q", *mode)
+	}
+	for _, tr := range strings.Split(*triggers, ",") {
+		if tr != "sigterm" && tr != "sigusr2" && tr != "handover" {
+			return c, fmt.Errorf("-trigger: unknown trigger %q", tr)
+		}
+		c.triggers = append(c.triggers, tr)
+	}
+	switch *vips {
+	case "scripts":
+	case "managed":
+		c.managed = true
+	default:
+		return c, fmt.Errorf("-vips: %q is neither scripts nor managed", *vips)
+	}
+	if c.ping <= 0 {
+		return c, fmt.Errorf("-ping must be positive")
 	}
 	for _, i := range strings.Split(impls, ",") {
 		if i != "carpd" && i != "ucarp" {
@@ -199,6 +232,9 @@ func run(ctx context.Context, args []string, w io.Writer) (err error) {
 	}
 	defer watch.Close()
 
+	if cfg.handover {
+		return b.runHandover(ctx)
+	}
 	began := time.Now()
 	var results []result
 	for i := range cfg.rounds {
@@ -249,13 +285,18 @@ func (b *bench) argv(impl string, src netip.Addr, skew string) []string {
 
 // start starts one node, its output going to a log file.
 func (b *bench) start(impl, host string, round int, src netip.Addr, skew string) (*lab.Process, error) {
-	f, err := os.OpenFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d-%s.log", impl, round, host)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	return b.startNamed(impl, host, fmt.Sprint(round), b.argv(impl, src, skew))
+}
+
+// startNamed starts argv on host, its output going to impl-tag-host.log.
+func (b *bench) startNamed(impl, host, tag string, argv []string) (*lab.Process, error) {
+	f, err := os.OpenFile(filepath.Join(b.dir, fmt.Sprintf("%s-%s-%s.log", impl, tag, host)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	bw := bufio.NewWriter(f)
 	var mu sync.Mutex
-	p, err := lab.StartProcess(b.lan.Namespace(host), impl+"-"+host, b.argv(impl, src, skew), func(line string) {
+	p, err := lab.StartProcess(b.lan.Namespace(host), impl+"-"+host, argv, func(line string) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(bw, "%s %s\n", time.Now().Format("15:04:05.000000"), line)
@@ -428,6 +469,9 @@ func printHeader(w io.Writer, cfg config, b *bench) {
 	fmt.Fprintf(w, "carpd:    %s (%s)\n", cfg.carpd, version(cfg.carpd, "--version"))
 	if slices.Contains(cfg.impls, "ucarp") {
 		fmt.Fprintf(w, "ucarp:    %s (%s)\n", cfg.ucarp, version(cfg.ucarp, "--help"))
+	}
+	if cfg.handover {
+		return // runHandover says the rest
 	}
 	fmt.Fprintf(w, "flags:    %s\n", strings.Join(b.argv("IMPL", masterAddr, "0")[1:], " "))
 	fmt.Fprintf(w, "          master -s %s -k 0, backup -s %s -k 100; rounds %d each, interleaved %s\n", masterAddr, backupAddr, cfg.rounds, strings.Join(cfg.impls, ", "))
