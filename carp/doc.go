@@ -43,6 +43,13 @@
 // Example_serveWhileMaster, examples/failover and the simulation in
 // sim_test.go).
 //
+// A planned handover (BowOut, and Shutdown of a MASTER) is make before
+// break: the group sends the bow-out advert, on which a backup takes over
+// at once, and keeps serving as MASTER (Stats.Leaving) until the new
+// master's first advert; only then does it report MASTER → BACKUP, so a
+// client sees the new master's gratuitous ARP and no gap. The wait is
+// bounded by the group's master-down interval (see BowOut and Shutdown).
+//
 // Run behaves as http.Server.Serve: it returns when the group stops, nil
 // after the graceful shutdown its ctx asked for, ErrStopped when Shutdown
 // or Close stopped it from elsewhere. A group ends in StateStopped; a

@@ -5,6 +5,7 @@
 # comment); this wrapper runs it from the module root.
 #
 #   sudo scripts/failover-bench.sh [-rounds 5] [-carpd PATH] [-ucarp /usr/sbin/ucarp]
+#   sudo scripts/failover-bench.sh -mode handover [-rounds 5]   # a client's outage, ping every 1 ms
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then

@@ -196,7 +196,13 @@ func pct(ds []time.Duration, p float64) time.Duration {
 }
 
 func printHandoverTable(w io.Writer, cfg config, results []handoverResult) {
-	fmt.Fprintf(w, "client outage (ping every %v): median [p90, max]\n", cfg.ping)
+	fmt.Fprintf(w, "client outage (ping every %v), longest gap between answered requests − %v: median [p90, max]\n", cfg.ping, cfg.ping)
+	printHandoverRows(w, cfg, results, false)
+	fmt.Fprintf(w, "\nlongest run of lost echo requests: median [p90, max]\n")
+	printHandoverRows(w, cfg, results, true)
+}
+
+func printHandoverRows(w io.Writer, cfg config, results []handoverResult, lost bool) {
 	fmt.Fprintf(w, "%-26s", "trigger")
 	for _, impl := range cfg.impls {
 		fmt.Fprintf(w, "  %-30s", "backup "+impl)
@@ -215,6 +221,16 @@ func printHandoverTable(w io.Writer, cfg config, results []handoverResult) {
 			}
 			med, _, hi := stats(ds)
 			cell := fmt.Sprintf("%s [%s, %s]", msecs(med), msecs(pct(ds, 90)), msecs(hi))
+			if lost {
+				var ls []time.Duration
+				for _, r := range results {
+					if r.trigger == tr && r.backup == impl {
+						ls = append(ls, time.Duration(r.lost))
+					}
+				}
+				m, _, h := stats(ls)
+				cell = fmt.Sprintf("%d [%d, %d]", m, pct(ls, 90), h)
+			}
 			if after > 0 {
 				cell += fmt.Sprintf(" !%d master adverts after", after)
 			}

@@ -20,6 +20,13 @@
 //     between the master's last advert (its bow-out advert, if it sends one)
 //     and the new master's first, and from the SIGTERM.
 //
+// With -mode handover it measures instead what a client of the VIP sees on
+// a planned handover (see handover.go): the observer pings the VIP every
+// -ping (1 ms) while a carpd master hands over to a carpd or ucarp backup
+// on SIGTERM with -z, SIGUSR2 or carpd handover:
+//
+//	sudo go run ./scripts/failover-bench -mode handover [-rounds 5] [-impl carpd,ucarp] [-trigger sigterm,sigusr2,handover] [-vips scripts|managed]
+//
 // Everything (namespaces, processes, the temporary directory) is removed at
 // the end, on Ctrl-C and on failure; logs are kept only on failure.
 package main
