@@ -70,7 +70,7 @@ func TestRestartWhileMaster(t *testing.T) {
 	startProc(t, a, "A2", carpdBin, "-f", "none", "--control", sockA, "-c", cfgA)
 	waitFor(t, "the restarted A is MASTER again, the VIP on A only", func() bool {
 		st, ok := tryStatus(sockA)
-		return ok && st.Groups[0].State == "MASTER" && a.HasAddr(vip) && !b.HasAddr(vip)
+		return ok && st.State == "MASTER" && a.HasAddr(vip) && !b.HasAddr(vip)
 	})
 	for range 6 {
 		time.Sleep(500 * time.Millisecond)

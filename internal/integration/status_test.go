@@ -154,13 +154,3 @@ func statusOf(t *testing.T, sock string) control.Status {
 	require.NoError(t, json.Unmarshal(out, &st))
 	return st
 }
-
-// tryStatus is statusOf for a daemon that may not be listening yet.
-func tryStatus(sock string) (control.Status, bool) {
-	var st control.Status
-	out, err := exec.Command(carpdBin, "status", "--json", "--control", sock).Output()
-	if err != nil || json.Unmarshal(out, &st) != nil || len(st.Groups) == 0 {
-		return st, false
-	}
-	return st, true
-}
