@@ -126,6 +126,10 @@ type Stats struct {
 	AdvBase, AdvSkew uint8
 	// Counter is the last advert counter sent or adopted.
 	Counter uint64
+	// CallbacksDropped counts the deliveries (callbacks, Subscribe sends)
+	// that gave way to newer ones behind a callback that did not return
+	// (MaxPendingCallbacks); Transition.Seq shows the gap.
+	CallbacksDropped uint64
 }
 
 // New validates cfg and returns a group ready to Start. A bad config is an
@@ -147,7 +151,20 @@ func newGroup(cfg Config) (*Group, error) {
 	}
 	m, err := election.New(r.electionConfig())
 	if err != nil {
-		return nil, configError("AdvBase/AdvSkew", "%v", err)
+		// resolve checked what the machine checks; name the field all the
+		// same should the two ever disagree.
+		field := "AdvSkew"
+		switch {
+		case errors.Is(err, election.ErrDeadRatio):
+			field = "DeadRatio"
+		case errors.Is(err, election.ErrTieBreak):
+			field = "TieBreak"
+		case errors.Is(err, election.ErrDemotion):
+			field = "Demotion"
+		case errors.Is(err, election.ErrZeroInterval):
+			field = "AdvBase"
+		}
+		return nil, configError(field, "%v", err)
 	}
 	g := &Group{
 		cfg:     r,
@@ -162,6 +179,10 @@ func newGroup(cfg Config) (*Group, error) {
 		done:    make(chan struct{}),
 	}
 	g.closeTransport = sync.OnceValue(r.Transport.Close)
+	g.notify.onDrop = func(total uint64) {
+		g.log.Warn("callbacks are not keeping up (one has not returned): the oldest pending transitions give way to the newest",
+			"dropped", total, "max_pending", MaxPendingCallbacks)
+	}
 	if g.rand == nil {
 		g.rand = cryptoRand
 	}
@@ -367,7 +388,7 @@ func (g *Group) stop() {
 			From: g.m.State(), To: StateStopped, Reason: ReasonStopped})
 	}
 	for _, s := range g.subs {
-		g.deliver(s.end)
+		g.deliverAlways(s.end)
 	}
 	g.subs = nil
 	g.halt()
@@ -425,6 +446,7 @@ func (g *Group) Stats() Stats {
 	adv := g.m.Advertised()
 	s.AdvBase, s.AdvSkew = adv.AdvBase, adv.AdvSkew
 	s.Counter = g.counter
+	s.CallbacksDropped = g.notify.droppedCount()
 	if len(g.demotions) > 0 {
 		s.DemoteSources = make(map[string]uint8, len(g.demotions))
 		for k, v := range g.demotions {
@@ -784,18 +806,28 @@ func (g *Group) transition(now time.Time, act election.Action) {
 }
 
 // deliver queues f on the callback goroutine; g.mu is held.
-func (g *Group) deliver(f func()) {
+// A delivery may give way to newer ones when a callback hangs (see
+// notifier); deliverAlways is for what must run (a subscription's end).
+func (g *Group) deliver(f func()) { g.deliverOn(f, true) }
+
+func (g *Group) deliverAlways(f func()) { g.deliverOn(f, false) }
+
+func (g *Group) deliverOn(f func(), droppable bool) {
+	release := func() {}
 	if st, ok := g.clock.(transport.Settler); ok {
 		// A virtual clock waits for the callback before its next event:
 		// in a simulation it happens at its virtual time, every run.
-		release := st.Hold()
-		g.notify.enqueue(func() {
-			defer release()
-			f()
-		})
+		release = st.Hold()
+	}
+	run := func() {
+		defer release()
+		f()
+	}
+	if droppable {
+		g.notify.enqueueDroppable(run, release)
 		return
 	}
-	g.notify.enqueue(f)
+	g.notify.enqueue(run)
 }
 
 func (g *Group) announce() {
