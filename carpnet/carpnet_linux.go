@@ -415,9 +415,12 @@ func (i *Interface) Run(ctx context.Context) error {
 
 // addrsChanged follows the interface's addresses: the link's own-packet
 // filter gets them all, and a VIP of a MASTER that has just become usable
-// (an up script added it with duplicate address detection) is announced
-// again, since the announcement at takeover went out before the address
-// answered.
+// is announced again, since the announcement at takeover went out before
+// the address answered: the VIP manager or an up script adds it off the
+// protocol's path, a few milliseconds later, and an IPv6 one added with
+// duplicate address detection answers a second or more later still. A
+// client that asked in between learns the new MAC now, not at the delayed
+// announcement two adverts later.
 func (i *Interface) addrsChanged(list []netif.Addr) {
 	addrs := make([]netip.Addr, 0, len(list))
 	prefixes := make([]netip.Prefix, 0, len(list))
@@ -436,7 +439,7 @@ func (i *Interface) addrsChanged(list []netif.Addr) {
 			i.mu.Lock()
 			g := i.owner[a]
 			i.mu.Unlock()
-			if !ok || i.usable[a] || g == nil || !a.Is6() || g.State() != carp.StateMaster {
+			if !ok || i.usable[a] || g == nil || g.State() != carp.StateMaster {
 				continue
 			}
 			if err := i.annc.Announce([]netip.Addr{a}); err != nil {
