@@ -70,12 +70,16 @@ func writeStatus(w io.Writer, st *control.Status, now time.Time) {
 		if master == "" {
 			master = "-"
 		}
+		state := g.State
+		if g.Leaving {
+			state += " (leaving)"
+		}
 		var dropped uint64
 		for _, n := range g.Dropped {
 			dropped += n
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s ago\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n",
-			g.Name, g.Interface, g.VHID, g.State, now.Sub(g.Since).Round(time.Second), g.Reason, master,
+			g.Name, g.Interface, g.VHID, state, now.Sub(g.Since).Round(time.Second), g.Reason, master,
 			g.AdvBase, g.AdvSkew, g.Demote, g.AdvertsSent, g.AdvertsReceived, dropped)
 	}
 	_ = tw.Flush()

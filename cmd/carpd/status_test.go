@@ -37,3 +37,10 @@ CHECK   STATE  SINCE   RUNS  FAILURES  DEMOTE  GROUPS   LAST ERROR
 uplink  down   5s ago  30    2         200     outside  exit status 1
 `, b.String())
 }
+
+func TestWriteStatusLeaving(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	writeStatus(&b, &control.Status{Groups: []control.GroupStatus{{Name: "web", State: "MASTER", Leaving: true, Since: now}}}, now)
+	require.Contains(t, b.String(), "MASTER (leaving)")
+}

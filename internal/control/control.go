@@ -110,6 +110,9 @@ type GroupStatus struct {
 	VHID      uint8    `json:"vhid"`
 	VIPs      []string `json:"vips"`
 	State     string   `json:"state"`
+	// Leaving: a MASTER that bowed out and serves until the new master's
+	// first advert (the make-before-break handover).
+	Leaving bool `json:"leaving,omitempty"`
 	// Since and Reason are those of the last transition.
 	Since  time.Time `json:"since"`
 	Reason string    `json:"reason"`

@@ -332,6 +332,7 @@ func (d *Daemon) Status() control.Status {
 			Interface:       g.cfg.Interface,
 			VHID:            g.cfg.VHID,
 			State:           s.State.String(),
+			Leaving:         s.Leaving,
 			Since:           s.LastTransition.At,
 			Reason:          s.LastTransition.Reason.String(),
 			AdvBase:         s.AdvBase,
@@ -425,6 +426,11 @@ func (d *Daemon) HandOver(names []string) ([]string, error) {
 		return nil, err
 	}
 	var done []string
+	type leaving struct {
+		g     *group
+		since time.Time
+	}
+	var left []leaving
 	for _, g := range gs {
 		if st := g.g.State(); st != carp.StateMaster {
 			done = append(done, fmt.Sprintf("%s: %s, nothing to hand over", g.name, st))
@@ -434,8 +440,28 @@ func (d *Daemon) HandOver(names []string) ([]string, error) {
 		if err := g.g.BowOut(); err != nil {
 			return done, fmt.Errorf("%s: %w", g.name, err)
 		}
-		msg := g.name + ": bowed out"
-		if g.g.Tuning().Preempt {
+		left = append(left, leaving{g, time.Now()})
+	}
+	// The handover is make-before-break: each leaving MASTER serves until
+	// the new master's first advert. Say how it ended.
+	deadline := time.Now().Add(handOverWait)
+	for _, l := range left {
+		st := l.g.g.Stats()
+		for st.Leaving && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+			st = l.g.g.Stats()
+		}
+		var msg string
+		switch {
+		case st.Leaving:
+			msg = fmt.Sprintf("%s: bowed out, no new master yet after %v (it serves on until one answers, or takes the group back)",
+				l.g.name, handOverWait)
+		case st.State == carp.StateMaster:
+			msg = fmt.Sprintf("%s: bowed out, but nobody took over: still MASTER", l.g.name)
+		default:
+			msg = fmt.Sprintf("%s: bowed out, handed over to %s in %v", l.g.name, st.Master, st.LastTransition.At.Sub(l.since).Round(100*time.Microsecond))
+		}
+		if l.g.g.Tuning().Preempt {
 			// Its next advert is the better one again.
 			msg += " (preempt is on: it takes the group back unless demoted, carpd demote)"
 		}
@@ -443,6 +469,10 @@ func (d *Daemon) HandOver(names []string) ([]string, error) {
 	}
 	return done, nil
 }
+
+// handOverWait bounds how long carpd handover waits to say how the
+// handovers ended; the groups go on either way.
+const handOverWait = 5 * time.Second
 
 // Demote sets the operator's demotion of a group; 0 clears it.
 func (d *Daemon) Demote(name string, n uint8, reason string) ([]string, error) {
