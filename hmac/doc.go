@@ -23,4 +23,11 @@
 //
 // Link-local IPv6 VIPs: FreeBSD hashes them, OpenBSD sends a digest without
 // them and accepts either. Signer does what OpenBSD does.
+//
+// Secure mode (NewSecureSigner), for clusters of gocarp only, keys an
+// HMAC-SHA256 with a key derived from the password (HKDF) and covers the
+// whole header (advbase, advskew, demote, version, type), the advert's
+// source address and the counter too, truncated to the same 20 bytes:
+// SignFields and VerifyFields. ucarp and the BSDs refuse its adverts, and
+// it refuses theirs.
 package hmac

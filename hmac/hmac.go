@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdhmac "crypto/hmac"
 	"crypto/sha1" //nolint:gosec // CARP's digest is HMAC-SHA1 by protocol; there is no choice.
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -61,6 +62,14 @@ type Signer struct {
 	counter [counterLen]byte
 	sum     [Size]byte
 	sum2    [Size]byte
+
+	// secure is the HMAC-SHA256 of secure mode (NewSecureSigner), nil for
+	// a compatible Signer; secureVIPs the VIP part of its message.
+	secure     hash.Hash
+	secureVIPs []byte
+	secureVHID uint8
+	secureMsg  [7 + counterLen + 1 + 16]byte
+	secureSum  [sha256.Size]byte
 }
 
 // NewSigner validates the password and the VIP set and prepares the HMAC
@@ -106,6 +115,9 @@ func newPrepared(key []byte) hash.Hash {
 // Sign returns the digest for counter in the form the OpenBSD kernel
 // sends: link-local IPv6 VIPs are not part of the message.
 func (s *Signer) Sign(counter uint64) [Size]byte {
+	if s.secure != nil {
+		return *s.computeSecure(Fields{}, netip.Addr{}, counter)
+	}
 	return *s.compute(s.sent, s.sentPrefix, counter, &s.sum)
 }
 
@@ -114,6 +126,9 @@ func (s *Signer) Sign(counter uint64) [Size]byte {
 // the form with them (FreeBSD). The comparison is constant time; when the
 // two forms differ both are always computed and compared.
 func (s *Signer) Verify(counter uint64, digest []byte) bool {
+	if s.secure != nil {
+		return stdhmac.Equal(s.computeSecure(Fields{}, netip.Addr{}, counter)[:], digest)
+	}
 	ok := stdhmac.Equal(s.compute(s.sent, s.sentPrefix, counter, &s.sum)[:], digest)
 	if s.full != nil {
 		okFull := stdhmac.Equal(s.compute(s.full, s.fullPrefix, counter, &s.sum2)[:], digest)

@@ -54,7 +54,9 @@ const (
 //
 // The digest covers Version, Type, VHID and Counter (and the VIPs, which
 // are not on the wire); it does not cover AdvSkew, AuthLen, Demote, AdvBase
-// or Checksum, so anyone on the segment can rewrite those.
+// or Checksum, so anyone on the segment can rewrite those. Secure mode's
+// digest (hmac.NewSecureSigner) covers every field but Checksum, and the
+// IP source.
 type Advert struct {
 	// Version and Type are the high and low nibble of byte 0: 2 and 1.
 	Version, Type uint8
@@ -76,7 +78,8 @@ type Advert struct {
 	// Counter is the 64-bit replay counter (spec §3).
 	Counter uint64
 	// Digest is the HMAC-SHA1 of the message built from VHID, the VIPs and
-	// Counter (package hmac).
+	// Counter (package hmac), or in secure mode the truncated HMAC-SHA256
+	// of the header, the source, Counter and the VIPs (see Sign).
 	Digest [hmac.Size]byte
 }
 
@@ -99,6 +102,19 @@ func (a *Advert) AppendBinary(b []byte) ([]byte, error) {
 	a.Checksum = Checksum(b[n:])
 	binary.BigEndian.PutUint16(b[n+carpOffChecksum:], a.Checksum)
 	return b, nil
+}
+
+// Fields returns the header bytes a secure-mode digest covers besides the
+// counter (hmac.NewSecureSigner).
+func (a *Advert) Fields() hmac.Fields {
+	return hmac.Fields{Version: a.Version, Type: a.Type, AdvSkew: a.AdvSkew,
+		AuthLen: a.AuthLen, Demote: a.Demote, AdvBase: a.AdvBase}
+}
+
+// Sign sets a.Digest to s's digest of a as sent from src: in secure mode
+// it covers the header and src, so set every other field first.
+func (a *Advert) Sign(s *hmac.Signer, src netip.Addr) {
+	a.Digest = s.SignFields(a.Fields(), src, a.Counter)
 }
 
 // MarshalBinary returns the 36-byte wire form of a; see AppendBinary.

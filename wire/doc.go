@@ -27,12 +27,15 @@
 //
 //	a := wire.Advert{Version: wire.Version, Type: wire.TypeAdvertisement,
 //		VHID: 42, AuthLen: wire.AuthLen, AdvBase: 1,
-//		Counter: n, Digest: signer.Sign(n)}
+//		Counter: n}
+//	a.Sign(signer, self)
 //	pkt, err := wire.AppendIPv4(buf[:0], self, wire.IPv4Group, id, &a)
 //
 // Not validated on receive, as ucarp and the BSDs do not validate them: the
 // type nibble, authlen, the demote byte, the IPv4 TOS and total length, the
 // counter, and bytes after the advert. The digest does not cover advbase,
 // advskew, demote or authlen: anyone on the segment can rewrite them in a
-// captured advert (spec §2).
+// captured advert (spec §2). Secure mode (hmac.NewSecureSigner, between
+// gocarp nodes only) covers them and the IP source; the counter checks
+// (ErrReplay, ErrStale) are the group's, which has the state and the clock.
 package wire

@@ -55,7 +55,19 @@ var (
 
 	// ErrBadDigest: the HMAC-SHA1 digest does not match: another password,
 	// VHID or VIP set, or a forged or altered advert.
-	ErrBadDigest = errors.New("carp: HMAC-SHA1 digest mismatch (password, VHID or VIPs differ, or the advert was altered)")
+	ErrBadDigest = errors.New("carp: digest mismatch (password, VHID, VIPs or secure mode differ, or the advert was altered)")
+
+	// ErrReplay: a valid advert whose counter the group has accepted
+	// from that source already (compatible mode: a repeat of a recent
+	// one), or, in secure mode, not above the last one accepted from
+	// that source: a replayed capture. The group's replay check returns
+	// it, after Filter.
+	ErrReplay = errors.New("carp: replayed advertisement (counter already seen from this source)")
+
+	// ErrStale: in secure mode, a valid advert whose counter (the
+	// sender's clock when it sent it) is farther from our clock than the
+	// allowed skew: an old capture, or clocks too far apart.
+	ErrStale = errors.New("carp: stale advertisement (secure mode: counter time too far from our clock)")
 )
 
 // carpDropReasons maps each drop error to its metric label.
@@ -75,6 +87,8 @@ var carpDropReasons = [...]struct {
 	{ErrBadIPChecksum, "bad_ip_checksum"},
 	{ErrBadChecksum, "bad_checksum"},
 	{ErrBadDigest, "bad_digest"},
+	{ErrReplay, "replay"},
+	{ErrStale, "stale"},
 }
 
 // DropReasons returns every label DropReason can return for a non-nil
@@ -90,7 +104,8 @@ func DropReasons() []string {
 // DropReason returns a stable, lower-case label for err suitable as a
 // metric label: "too_short", "bad_ip_header", "not_carp", "own_packet",
 // "bad_ttl", "not_peer", "bad_version", "bad_vhid", "bad_destination",
-// "bad_ip_checksum", "bad_checksum", "bad_digest", or "other" for any other
+// "bad_ip_checksum", "bad_checksum", "bad_digest", "replay", "stale", or
+// "other" for any other
 // non-nil error. It returns "" for nil. Wrapped errors are recognised.
 func DropReason(err error) string {
 	if err == nil {

@@ -26,8 +26,10 @@ func TestErrorsDistinct(t *testing.T) {
 		"bad_ip_checksum": wire.ErrBadIPChecksum,
 		"bad_checksum":    wire.ErrBadChecksum,
 		"bad_digest":      wire.ErrBadDigest,
+		"replay":          wire.ErrReplay,
+		"stale":           wire.ErrStale,
 	}
-	require.Len(t, all, 12)
+	require.Len(t, all, 14)
 	for label, err := range all {
 		require.True(t, strings.HasPrefix(err.Error(), "carp: "), err.Error())
 		require.Equal(t, label, wire.DropReason(err))

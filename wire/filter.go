@@ -35,7 +35,10 @@ type Filter struct {
 	// the socket below delivers only packets addressed to this host.
 	// Multicast adverts keep the TTL and destination checks.
 	Peers []netip.Addr
-	// Signer checks the digest; nil means the digest is not checked.
+	// Signer checks the digest; nil means the digest is not checked. A
+	// secure Signer (hmac.NewSecureSigner) checks the header and the
+	// source too. The counter is the group's to check (ErrReplay,
+	// ErrStale): it needs state and a clock.
 	Signer *hmac.Signer
 }
 
@@ -81,7 +84,7 @@ func (f *Filter) Check(p *Packet) error {
 	if !p.ChecksumOK {
 		return ErrBadChecksum
 	}
-	if f.Signer != nil && !f.Signer.Verify(p.Advert.Counter, p.Advert.Digest[:]) {
+	if f.Signer != nil && !f.Signer.VerifyFields(p.Advert.Fields(), p.Src, p.Advert.Counter, p.Advert.Digest[:]) {
 		return ErrBadDigest
 	}
 	return nil
