@@ -143,6 +143,21 @@ type Config struct {
 	VIPs []netip.Addr
 	// Password keys the HMAC-SHA1 digest: 1..19 bytes. Required.
 	Password []byte
+	// Secure selects gocarp's secure mode, for groups of gocarp nodes
+	// only: ucarp and the BSDs refuse its adverts and it refuses theirs
+	// (ErrBadDigest). The digest is an HMAC-SHA256, keyed by HKDF from the
+	// Password, that also covers advbase, advskew, demote, the version and
+	// type bytes and the advert's source (hmac.NewSecureSigner); the
+	// counter is the sender's clock, and a receiver accepts only a counter
+	// above the last one from that source and within SecureClockSkew of
+	// its own clock (ErrReplay, ErrStale). It assumes the nodes' clocks
+	// agree within SecureClockSkew. Every node of the group must set it.
+	//
+	// Without it (compatible mode, the default) the group speaks CARP as
+	// ucarp does: the digest leaves advskew, advbase and demote open to a
+	// rewrite, and a captured advert is refused only as a repeat of one of
+	// the last RecentAdverts accepted from its source.
+	Secure bool
 	// Source is this node's real IPv4 address: the advert source, and the
 	// address the tie-break compares. Required unless every VIP is IPv6.
 	Source netip.Addr
@@ -367,7 +382,11 @@ func (c Config) validate() (*resolved, error) {
 	if n := len(c.Password); n == 0 || n > hmac.MaxPasswordLen {
 		return nil, configError("Password", "must be 1..%d bytes, got %d", hmac.MaxPasswordLen, n)
 	}
-	signer, err := hmac.NewSigner(c.Password, c.VHID, c.VIPs)
+	newSigner := hmac.NewSigner
+	if c.Secure {
+		newSigner = hmac.NewSecureSigner
+	}
+	signer, err := newSigner(c.Password, c.VHID, c.VIPs)
 	if err != nil {
 		return nil, configError("VIPs", "%v", err)
 	}

@@ -41,6 +41,8 @@ type Group struct {
 	log    *slog.Logger
 	filter wire.Filter
 	rand   func() uint64
+	// replay drops replayed adverts after the filter (replay.go).
+	replay replayGuard
 
 	mu        sync.Mutex
 	m         *election.Machine
@@ -124,7 +126,8 @@ type Stats struct {
 	// AdvBase and AdvSkew are what the group advertises now: AdvSkew
 	// includes skew demotion and the send-error penalty.
 	AdvBase, AdvSkew uint8
-	// Counter is the last advert counter sent or adopted.
+	// Counter is the last advert counter sent or adopted (in secure
+	// mode, sent: nothing is adopted).
 	Counter uint64
 	// CallbacksDropped counts the deliveries (callbacks, Subscribe sends)
 	// that gave way to newer ones behind a callback that did not return
@@ -178,6 +181,7 @@ func newGroup(cfg Config) (*Group, error) {
 		notify:  newNotifier(),
 		done:    make(chan struct{}),
 	}
+	g.replay.secure = r.Secure
 	g.closeTransport = sync.OnceValue(r.Transport.Close)
 	g.notify.onDrop = func(total uint64) {
 		g.log.Warn("callbacks are not keeping up (one has not returned): the oldest pending transitions give way to the newest",
@@ -245,7 +249,9 @@ func (g *Group) start() error {
 		return ErrStarted
 	}
 	g.started = true
-	g.counter = g.rand()
+	if !g.cfg.Secure {
+		g.counter = g.rand() // secure mode's is the clock (secureCounter)
+	}
 	var err error
 	if pl, ok := g.cfg.Transport.(packetListener); ok {
 		err = pl.ListenPackets(g.receivePacket)
@@ -568,9 +574,17 @@ func (g *Group) handle() {
 		return
 	}
 	a := &g.pkt.Advert
+	if err := g.replay.check(g.clock.Now(), g.pkt.Src, a.Counter); err != nil {
+		g.drop(err)
+		return
+	}
 	g.stats.AdvertsReceived++
-	// Adopt the peer's counter (spec §3): our next advert continues it.
-	g.counter = a.Counter
+	if !g.cfg.Secure {
+		// Adopt the peer's counter (spec §3): our next advert continues
+		// it. Not in secure mode: there the counter is our own clock,
+		// which the peers' windows on our source rely on.
+		g.counter = a.Counter
+	}
 	g.stepFrom = g.pkt.Src
 	g.step(election.Event{Kind: election.EventAdvert, Advert: election.Advert{
 		Src:     electionAddr(g.pkt.Src),
@@ -844,7 +858,12 @@ func (g *Group) announce() {
 
 // send builds, signs and sends one advert per address family in use.
 func (g *Group) send(ea election.Advert) error {
-	g.counter++
+	if g.cfg.Secure {
+		g.counter = secureCounter(g.clock.Now(), g.counter)
+	} else {
+		g.counter++
+	}
+	g.replay.sent(g.counter)
 	a := wire.Advert{
 		Version: wire.Version,
 		Type:    wire.TypeAdvertisement,
@@ -854,9 +873,9 @@ func (g *Group) send(ea election.Advert) error {
 		Demote:  ea.Demote,
 		AdvBase: ea.AdvBase,
 		Counter: g.counter,
-		Digest:  g.cfg.signer.Sign(g.counter),
 	}
 	var errs []error
+	// The digest is signed per source: a secure one covers it.
 	transmit := func(b []byte, err error) {
 		if err == nil {
 			err = g.cfg.Transport.Send(b)
@@ -872,19 +891,23 @@ func (g *Group) send(ea election.Advert) error {
 	switch {
 	case !g.cfg.Source.IsValid():
 	case len(g.cfg.peers4) > 0:
+		a.Sign(g.cfg.signer, g.cfg.Source)
 		for _, peer := range g.cfg.peers4 {
 			transmit(wire.AppendIPv4(g.buf[:0], g.cfg.Source, peer, uint16(g.rand()), &a))
 		}
 	default:
+		a.Sign(g.cfg.signer, g.cfg.Source)
 		transmit(wire.AppendIPv4(g.buf[:0], g.cfg.Source, g.cfg.Group, uint16(g.rand()), &a))
 	}
 	switch {
 	case !g.cfg.Source6.IsValid():
 	case len(g.cfg.peers6) > 0:
+		a.Sign(g.cfg.signer, g.cfg.Source6)
 		for _, peer := range g.cfg.peers6 {
 			transmit(wire.AppendIPv6(g.buf[:0], g.cfg.Source6, peer, &a))
 		}
 	default:
+		a.Sign(g.cfg.signer, g.cfg.Source6)
 		transmit(wire.AppendIPv6(g.buf[:0], g.cfg.Source6, wire.IPv6Group, &a))
 	}
 	return errors.Join(errs...)
