@@ -28,6 +28,7 @@ const (
 	idManageVIPs
 	idControl
 	idHTTP
+	idSecure
 )
 
 // options is ucarp 1.5.2's table (src/ucarp_p.h) followed by carpd's additions.
@@ -67,6 +68,7 @@ var options = []option{
 	{long: "config", short: 'c', arg: true, global: true},
 	{long: "control", arg: true, id: idControl, global: true},
 	{long: "http", arg: true, id: idHTTP, global: true},
+	{long: "secure", id: idSecure},
 }
 
 // globalFlags lists the options allowed with -c/--config, for its error.

@@ -77,6 +77,7 @@ type Options struct {
 	Facility       string         // -f; lower-case syslog facility name or "none"; default "daemon"
 	PIDFile        string         // --pidfile
 	ManageVIPs     bool           // --manage-vips: add the VIPs on the interface as MASTER, remove them otherwise
+	Secure         bool           // --secure: gocarp's secure mode (carp.Config.Secure), not interoperable with ucarp
 	TieBreak       string         // --tiebreak: "ucarp" (default) or "bsd"
 	SourceMAC      string         // --source-mac: "real" (default), "ucarp", "bsd" or a lower-case unicast MAC
 	ScriptTimeout  time.Duration  // --script-timeout; default 10s; 0 = no limit
@@ -272,6 +273,8 @@ func (p *parser) apply(t token) error {
 		o.NoMcast = true
 	case idManageVIPs:
 		o.ManageVIPs = true
+	case idSecure:
+		o.Secure = true
 	case idControl:
 		if v == "" {
 			return newError(t.flag, ExitConfig, ErrInvalidValue, "%s: empty path", t.flag)

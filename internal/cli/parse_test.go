@@ -240,6 +240,7 @@ func TestParseOptions(t *testing.T) {
 		{name: "--source-mac literal", args: with("--source-mac", "02:00:00:00:00:AA"), mods: []mod{func(o *cli.Options) { o.SourceMAC = "02:00:00:00:00:aa" }}},
 		{name: "--script-timeout", args: with("--script-timeout=1m30s"), mods: []mod{func(o *cli.Options) { o.ScriptTimeout = 90 * time.Second }}},
 		{name: "--manage-vips", args: with("--manage-vips"), mods: []mod{func(o *cli.Options) { o.ManageVIPs = true }}},
+		{name: "--secure", args: with("--secure"), mods: []mod{func(o *cli.Options) { o.Secure = true }}},
 		{name: "--manage prefix", args: with("--manage"), mods: []mod{func(o *cli.Options) { o.ManageVIPs = true }}},
 		{name: "--sc 0", args: with("--sc", "0"), mods: []mod{func(o *cli.Options) { o.ScriptTimeout = 0 }}},
 

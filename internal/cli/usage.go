@@ -36,6 +36,7 @@ var usageText = []string{
 	"--http=<host:port>: serve Prometheus /metrics and /status (the JSON of carpd status --json) over HTTP on <host:port> (default: the file's [http] listen; none otherwise) [carpd]",
 	"--manage-vips: add the VIPs to the interface (netlink) as MASTER and remove them otherwise; re-add one that someone removes [carpd]",
 	"--pidfile=<file>: write the process id to <file> [carpd]",
+	"--secure: secure mode, between carpd nodes only (ucarp and the BSDs do not speak it): the digest covers advskew, advbase and demote, and old or repeated adverts are refused; clocks must agree within 10 s [carpd]",
 	"--tiebreak=ucarp|bsd: equal adverts: ucarp's address comparison (default) or BSD's step-down [carpd]",
 	"--source-mac=real|ucarp|bsd|<mac>: advert source MAC: the interface's (default), ucarp's 00:00:5e:00:00:<vhid>, BSD's 00:00:5e:00:01:<vhid>, or given [carpd]",
 	"--script-timeout=<duration>: kill an up/down script still running after this (default 10s, 0 = never) [carpd]",

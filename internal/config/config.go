@@ -57,8 +57,10 @@ type Group struct {
 	AdvSkew   uint8
 	SubSecond bool
 	// DeadRatio is carp.DefaultDeadRatio when not given.
-	DeadRatio     uint
-	Preempt       bool
+	DeadRatio uint
+	Preempt   bool
+	// Secure is carp.Config.Secure: gocarp's secure mode (secure, --secure).
+	Secure        bool
 	Neutral       bool
 	NoMcast       bool
 	IgnoreIfState bool
@@ -234,6 +236,7 @@ func FromOptions(o *cli.Options) (*Config, error) {
 		SubSecond:     o.AdvBase == 0,
 		DeadRatio:     o.DeadRatio,
 		Preempt:       o.Preempt,
+		Secure:        o.Secure,
 		Neutral:       o.Neutral,
 		NoMcast:       o.NoMcast,
 		IgnoreIfState: o.IgnoreIfState,
@@ -320,6 +323,7 @@ func (g *Group) Carp() carp.Config {
 		AdvSkew:   g.AdvSkew,
 		DeadRatio: g.DeadRatio,
 		Preempt:   g.Preempt,
+		Secure:    g.Secure,
 		TieBreak:  g.TieBreak,
 		Demotion:  g.Demotion,
 		Neutral:   g.Neutral,
@@ -364,6 +368,7 @@ var fieldKeys = map[string]string{
 	"TieBreak":  "tiebreak",
 	"Demotion":  "demotion",
 	"Neutral":   "neutral",
+	"Secure":    "secure",
 }
 
 // errorf is an *Error about key of the group, at the line key was set on

@@ -40,6 +40,7 @@ type rawSettings struct {
 	AdvSkew       *int64    `toml:"advskew"`
 	DeadRatio     *int64    `toml:"deadratio"`
 	Preempt       *bool     `toml:"preempt"`
+	Secure        *bool     `toml:"secure"`
 	Neutral       *bool     `toml:"neutral"`
 	NoMcast       *bool     `toml:"nomcast"`
 	IgnoreIfState *bool     `toml:"ignore_ifstate"`
@@ -89,7 +90,7 @@ var settingKeys = func() []string {
 // keyTypes say what each key holds, for type errors.
 var keyTypes = map[string]string{
 	"vhid": "an integer", "advbase": "an integer", "advskew": "an integer", "deadratio": "an integer",
-	"preempt": "a boolean", "neutral": "a boolean", "nomcast": "a boolean", "ignore_ifstate": "a boolean", "manage_vips": "a boolean",
+	"preempt": "a boolean", "secure": "a boolean", "neutral": "a boolean", "nomcast": "a boolean", "ignore_ifstate": "a boolean", "manage_vips": "a boolean",
 	"vips": "an array of strings", "peers": "an array of strings",
 	"checks": "an array of strings", "track_interfaces": "an array of strings", "command": "an array of strings",
 	"rise": "an integer", "fall": "an integer", "demote": "an integer", "check": "an array of tables ([[check]])",

@@ -27,6 +27,7 @@ advbase = 2
 advskew = 100
 deadratio = 5
 preempt = true
+secure = true
 neutral = true
 peers = ["198.51.100.2", "2001:db8::2"]
 mcast = "239.1.1.1"
@@ -80,6 +81,7 @@ func TestParseEveryKey(t *testing.T) {
 	require.Equal(t, uint8(100), g.AdvSkew)
 	require.Equal(t, uint(5), g.DeadRatio)
 	require.True(t, g.Preempt)
+	require.True(t, g.Secure)
 	require.True(t, g.Neutral)
 	require.Equal(t, []netip.Addr{netip.MustParseAddr("198.51.100.2"), netip.MustParseAddr("2001:db8::2")}, g.Peers)
 	require.Equal(t, netip.MustParseAddr("239.1.1.1"), g.Mcast)
@@ -99,7 +101,7 @@ func TestParseEveryKey(t *testing.T) {
 	require.Equal(t, "router", g.Sync)
 	require.Equal(t, 45*time.Second, g.StartupDemoteFor)
 	require.Equal(t, []Check{{Name: "nginx", Command: []string{filepath.Join(dir, "bin/check"), "--fast"},
-		Interval: 2 * time.Second, Timeout: 500 * time.Millisecond, Rise: 2, Fall: 3, Demote: 50, Line: 30}}, c.Checks)
+		Interval: 2 * time.Second, Timeout: 500 * time.Millisecond, Rise: 2, Fall: 3, Demote: 50, Line: 31}}, c.Checks)
 
 	require.Equal(t, carp.Config{
 		Interface: "eth0",
@@ -112,6 +114,7 @@ func TestParseEveryKey(t *testing.T) {
 		AdvSkew:   100,
 		DeadRatio: 5,
 		Preempt:   true,
+		Secure:    true,
 		TieBreak:  carp.TieBreakBSD,
 		Demotion:  carp.DemoteByte,
 		Neutral:   true,

@@ -229,6 +229,7 @@ func (g *Group) apply(s *rawSettings, dir string) error {
 		g.DeadRatio = uint(*s.DeadRatio)
 	}
 	g.Preempt = deref(s.Preempt, false)
+	g.Secure = deref(s.Secure, false)
 	g.Neutral = deref(s.Neutral, false)
 	g.NoMcast = deref(s.NoMcast, false)
 	g.IgnoreIfState = deref(s.IgnoreIfState, false)

@@ -75,6 +75,8 @@ func needsReplace(o, n *config.Group) string {
 		return "vips"
 	case string(o.Password) != string(n.Password):
 		return "password"
+	case o.Secure != n.Secure:
+		return "secure"
 	case o.Source != n.Source:
 		return "source"
 	case !slices.Equal(o.Peers, n.Peers):
