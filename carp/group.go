@@ -228,15 +228,19 @@ func cryptoRand() uint64 {
 // Start begins the protocol: the group listens, enters BACKUP and arms its
 // master-down timer. It returns at once; use Shutdown or Close to stop.
 func (g *Group) Start() error {
-	if err := g.start(); err != nil {
-		return err
-	}
-	// Registered once the group runs, outside g.mu: the transport may
-	// report a carrier already down at once, through SetLink.
+	// Registered before the group runs, outside g.mu: the transport may
+	// report a carrier already down at once, through SetLink, which the
+	// machine remembers, so that the group stays in INIT from Start on
+	// instead of passing through BACKUP.
 	if cn, ok := g.cfg.Transport.(transport.CarrierNotifier); ok {
-		cn.NotifyCarrier(func(up bool) { _ = g.SetLink(up) })
+		g.mu.Lock()
+		fresh := !g.started && !g.stopped
+		g.mu.Unlock()
+		if fresh {
+			cn.NotifyCarrier(func(up bool) { _ = g.SetLink(up) })
+		}
 	}
-	return nil
+	return g.start()
 }
 
 func (g *Group) start() error {
