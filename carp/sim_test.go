@@ -290,9 +290,17 @@ func runSimulation(t *testing.T, seed int64, duration time.Duration) string {
 // and the first BACKUP of each life) and nothing else, in order.
 func checkCallbacks(t *testing.T, n *simNode) {
 	t.Helper()
+	checkCalls(t, n.name, n.history, n.calls, replay(n.seed))
+}
+
+// checkCalls is checkCallbacks for any recorder: history is what the
+// simulation observed, calls what the callbacks got, replay the command
+// printed on a mismatch.
+func checkCalls(t *testing.T, name string, history []obs, calls *callLog, replay string) {
+	t.Helper()
 	var want []call
 	firstBackup := map[int]bool{}
-	for _, o := range n.history {
+	for _, o := range history {
 		switch {
 		case o.to == carp.StateMaster:
 			want = append(want, call{life: o.life, master: true, from: o.from, to: o.to, at: o.at})
@@ -305,9 +313,9 @@ func checkCallbacks(t *testing.T, n *simNode) {
 			firstBackup[o.life] = true
 		}
 	}
-	n.calls.mu.Lock()
-	got := append([]call(nil), n.calls.calls...)
-	n.calls.mu.Unlock()
+	calls.mu.Lock()
+	got := append([]call(nil), calls.calls...)
+	calls.mu.Unlock()
 	// Each life has its own callback goroutine: order holds within a life.
 	slices.SortStableFunc(got, func(a, b call) int { return a.life - b.life })
 	// Sequence numbers must rise within a life; they are not part of the
@@ -318,14 +326,14 @@ func checkCallbacks(t *testing.T, n *simNode) {
 		if got[i].life != lastLife {
 			lastLife, lastSeq = got[i].life, 0
 		}
-		require.Greater(t, got[i].seq, lastSeq, "%s: callback %d out of order", n.name, i)
+		require.Greater(t, got[i].seq, lastSeq, "%s: callback %d out of order; replay: %s", name, i, replay)
 		lastSeq = got[i].seq
 		got[i].seq = 0
 	}
 	for i := range max(len(want), len(got)) {
 		if i >= len(want) || i >= len(got) || want[i] != got[i] {
 			t.Fatalf("%s: callbacks differ from the observed transitions at #%d:\nwant %s\ngot  %s\nreplay: %s",
-				n.name, i, window(want, i), window(got, i), replay(n.seed))
+				name, i, window(want, i), window(got, i), replay)
 		}
 	}
 }
