@@ -25,7 +25,7 @@ _carpd() {
 		--upscript --downscript --deadratio --debug --shutdown --daemonize
 		--ignoreifstate --nomcast --facility --xparam --config --control
 		--http --manage-vips --pidfile --tiebreak --source-mac
-		--script-timeout --version
+		--script-timeout --secure --version
 		-i -s -m -v -p -o -P -n -a -h -b -k -u -d -r -D -z -B -S -M -f -x -c"
 	local subcommands="status handover demote reload inspect lab"
 
