@@ -559,19 +559,26 @@ type row struct {
 	cells map[string]string
 }
 
-// markdown writes rows as a Markdown table, one column per implementation.
+// markdown writes rows as a Markdown table, one column per
+// implementation, and a bound column unless no row has one.
 func markdown(w io.Writer, first string, impls []string, rows []row) {
-	fmt.Fprintf(w, "| %s | bound |", first)
+	bounds := slices.ContainsFunc(rows, func(r row) bool { return r.bound != "" })
+	fmt.Fprintf(w, "| %s |", first)
+	sep := "|---|"
+	if bounds {
+		fmt.Fprint(w, " bound |")
+		sep += "---|"
+	}
 	for _, i := range impls {
 		fmt.Fprintf(w, " %s |", i)
+		sep += "---|"
 	}
-	fmt.Fprint(w, "\n|---|---|")
-	for range impls {
-		fmt.Fprint(w, "---|")
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\n%s\n", sep)
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s |", r.label, r.bound)
+		fmt.Fprintf(w, "| %s |", r.label)
+		if bounds {
+			fmt.Fprintf(w, " %s |", r.bound)
+		}
 		for _, i := range impls {
 			c, ok := r.cells[i]
 			if !ok {

@@ -242,6 +242,9 @@ func TestCells(t *testing.T) {
 	var buf bytes.Buffer
 	markdown(&buf, "x", []string{"carpd", "ucarp"}, []row{{"gap", "3390.6", map[string]string{"carpd": "1"}}})
 	require.Equal(t, "| x | bound | carpd | ucarp |\n|---|---|---|---|\n| gap | 3390.6 | 1 | – |\n", buf.String())
+	buf.Reset()
+	markdown(&buf, "x", []string{"carpd"}, []row{{"cpu", "", map[string]string{"carpd": "1"}}})
+	require.Equal(t, "| x | carpd |\n|---|---|\n| cpu | 1 |\n", buf.String())
 }
 
 func TestStatTicks(t *testing.T) {
