@@ -71,11 +71,11 @@ func (b *bench) holds(ctx context.Context) (err error) {
 	if hog != nil {
 		hogCPU = hogUsage(hog.Process.Pid, end.Sub(start))
 	}
-	takeovers, silence := map[string]map[string]string{}, map[string]map[string]string{}
+	takeovers := map[string]map[string]string{}
 	var rows []row
 	for _, t := range timings {
-		tk, sl := map[string]string{}, map[string]string{}
-		takeovers[t.name], silence[t.name] = tk, sl
+		tk, sl, rt := map[string]string{}, map[string]string{}, map[string]string{}
+		takeovers[t.name] = tk
 		for _, p := range pairs {
 			if p.t != t {
 				continue
@@ -89,10 +89,12 @@ func (b *bench) holds(ctx context.Context) (err error) {
 				p.impl, t.name, h.fromM, rate, h.fromB, h.takeovers, ms(h.maxGapM), ms(t.bound(p.impl)))
 			tk[p.impl] = fmt.Sprintf("%d (%d backup adverts)", h.takeovers, h.fromB)
 			sl[p.impl] = ms(h.maxGapM)
+			rt[p.impl] = fmt.Sprintf("%.1f (nominal %.1f)", rate, float64(time.Second)/float64(t.interval(p.impl)))
 		}
 		rows = append(rows,
 			row{t.name + ": spurious takeovers", "0", tk},
-			row{t.name + ": master's longest silence, ms", boundCell(t, b.cfg.impls), sl})
+			row{t.name + ": master's longest silence, ms", boundCell(t, b.cfg.impls), sl},
+			row{t.name + ": master's adverts per second", "", rt})
 	}
 	if hogCPU != "" {
 		fmt.Fprintf(b.out, "the hog used %s\n", hogCPU)
