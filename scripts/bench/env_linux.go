@@ -67,7 +67,7 @@ func (b *bench) newEnv(ctx context.Context, prefix, tag string) (*env, error) {
 			if f.carp {
 				skew = f.advskew
 			}
-			e.adverts = append(e.adverts, advert{at: at, src: f.src, leaving: f.leaving(), skew: skew})
+			e.adverts = append(e.adverts, advert{at: at, src: f.src, leaving: f.leaving(), skew: skew, counter: f.counter})
 		case f.kind == kindEchoReply && f.src == vip:
 			e.replies = append(e.replies, reply{at: at, mac: f.srcMAC})
 		default:

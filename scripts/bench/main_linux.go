@@ -208,9 +208,11 @@ type roundResult struct {
 	leaving             bool          // the old master's last advert was its farewell
 	masterAfter         int           // the old master's adverts after the new one's first
 	masterAfterAt       []time.Duration
-	masterAfterSkew     []uint8 // their advskew (VRRP: priority)
-	lastSkew, firstSkew uint8   // of the old master's last advert before the new one's first, and of that first
-	early               int     // adverts from b before the trigger
+	masterAfterSkew     []uint8  // their advskew (VRRP: priority)
+	masterAfterCounter  []uint64 // and CARP counter
+	lastCounter         uint64
+	lastSkew, firstSkew uint8 // of the old master's last advert before the new one's first, and of that first
+	early               int   // adverts from b before the trigger
 }
 
 // argv is the command line of a node of impl on host under t.
@@ -361,12 +363,13 @@ func (b *bench) round(ctx context.Context, e *env, impl string, t timing, trigge
 		return r, errors.New("no advert from the master")
 	}
 	r.gap, r.leaving = first.at.Sub(lastM.at), lastM.leaving
-	r.lastSkew, r.firstSkew = lastM.skew, first.skew
+	r.lastSkew, r.firstSkew, r.lastCounter = lastM.skew, first.skew, lastM.counter
 	for _, a := range e.advertsBetween(first.at, end) {
 		if a.src == masterAddr && !a.leaving {
 			r.masterAfter++
 			r.masterAfterAt = append(r.masterAfterAt, a.at.Sub(first.at))
 			r.masterAfterSkew = append(r.masterAfterSkew, a.skew)
+			r.masterAfterCounter = append(r.masterAfterCounter, a.counter)
 		}
 	}
 	return r, nil
@@ -420,9 +423,10 @@ func (b *bench) rounds(ctx context.Context, e *env, impls []string, t timing, tr
 			if r.masterAfter > 0 {
 				var at []string
 				for i, d := range r.masterAfterAt {
-					at = append(at, fmt.Sprintf("+%s ms, advskew/priority %d", ms(d), r.masterAfterSkew[i]))
+					at = append(at, fmt.Sprintf("+%s ms, advskew/priority %d, counter %#x", ms(d), r.masterAfterSkew[i], r.masterAfterCounter[i]))
 				}
-				note += fmt.Sprintf(" !%d master adverts after the backup's first (%s; before them the master's %d, the backup's %d)", r.masterAfter, strings.Join(at, ", "), r.lastSkew, r.firstSkew)
+				note += fmt.Sprintf(" !%d master adverts after the backup's first (%s; before them the master's %d, counter %#x, the backup's %d)",
+					r.masterAfter, strings.Join(at, ", "), r.lastSkew, r.lastCounter, r.firstSkew)
 			}
 			extra := ""
 			if trigger == "check" {

@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -354,9 +355,10 @@ type frame struct {
 	// advskew and advbase or the VRRP priority
 	carp    bool
 	vhid    uint8
-	advskew uint8 // CARP
-	advbase uint8 // CARP
-	prio    uint8 // VRRP
+	advskew uint8  // CARP
+	advbase uint8  // CARP
+	counter uint64 // CARP
+	prio    uint8  // VRRP
 }
 
 const (
@@ -398,6 +400,7 @@ func parseFrame(b []byte) (frame, bool) {
 		f.kind, f.vhid = kindAdvert, pl[1]
 		if pl[0]>>4 == 2 && len(pl) >= 36 {
 			f.carp, f.advskew, f.advbase = true, pl[2], pl[5]
+			f.counter = binary.BigEndian.Uint64(pl[8:16])
 		} else {
 			f.prio = pl[2]
 		}
@@ -417,7 +420,8 @@ type advert struct {
 	at      time.Time
 	src     netip.Addr
 	leaving bool
-	skew    uint8 // CARP advskew, VRRP priority
+	skew    uint8  // CARP advskew, VRRP priority
+	counter uint64 // CARP's replay counter
 }
 
 // holdStats is what a hold saw: the adverts of m and b after the start.
