@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gocarp/gocarp/internal/lab"
+	"github.com/gocarp/gocarp/scripts/internal/benchstat"
 )
 
 // -mode handover: what a client of the VIP sees on a planned handover.
@@ -185,15 +184,7 @@ func (b *bench) handoverRound(ctx context.Context, impl, trigger string, n int) 
 }
 
 // pct is the p-th percentile (nearest rank) of ds.
-func pct(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(math.Ceil(p/100*float64(len(s)))) - 1
-	return s[max(i, 0)]
-}
+func pct(ds []time.Duration, p float64) time.Duration { return benchstat.Percentile(ds, p) }
 
 func printHandoverTable(w io.Writer, cfg config, results []handoverResult) {
 	fmt.Fprintf(w, "client outage (ping every %v), longest gap between answered requests − %v: median [p90, max]\n", cfg.ping, cfg.ping)

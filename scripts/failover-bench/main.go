@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/gocarp/gocarp/internal/lab"
+	"github.com/gocarp/gocarp/scripts/internal/benchstat"
 )
 
 const prefix = "carpbench-"
@@ -498,17 +499,8 @@ func version(bin, arg string) string {
 
 // stats is the median, minimum and maximum of ds.
 func stats(ds []time.Duration) (med, lo, hi time.Duration) {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	n := len(s)
-	if n == 0 {
-		return 0, 0, 0
-	}
-	med = s[n/2]
-	if n%2 == 0 {
-		med = (s[n/2-1] + s[n/2]) / 2
-	}
-	return med, s[0], s[n-1]
+	s := benchstat.Durations(ds)
+	return s.Med, s.Min, s.Max
 }
 
 func printTable(w io.Writer, impls []string, results []result) {

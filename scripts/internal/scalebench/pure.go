@@ -1,4 +1,4 @@
-package main
+package scalebench
 
 // The pure parts of scale-bench: configuration files and command lines,
 // /proc and ip(8) parsing, the arithmetic and the table. They build on every
