@@ -210,7 +210,8 @@ func serveConn(c net.Conn, h Handler, log *slog.Logger) {
 	resp := Response{}
 	// ReadBytes, not ReadSlice: a line may be longer than the buffer, up
 	// to MaxRequest (the limit reader).
-	line, err := bufio.NewReaderSize(io.LimitReader(c, MaxRequest), 4096).ReadBytes('\n')
+	r := bufio.NewReaderSize(io.LimitReader(c, MaxRequest), 4096)
+	line, err := r.ReadBytes('\n')
 	switch {
 	case err != nil && !(errors.Is(err, io.EOF) && len(line) > 0):
 		resp.Error = "a request is one JSON object on one line, at most 64 KiB"
@@ -252,6 +253,24 @@ func serveConn(c net.Conn, h Handler, log *slog.Logger) {
 	if err := json.NewEncoder(c).Encode(resp); err != nil {
 		log.Debug("control socket: answering", "err", err)
 	}
+	drain(c, r)
+}
+
+// DrainTimeout bounds how long a connection stays open after its answer
+// for the client to finish sending.
+const DrainTimeout = time.Second
+
+// drain ends the answer, then reads and discards what the client sent
+// after its first line, up to MaxRequest in all: closing a unix socket
+// with unread data resets it, and the client, still writing, would see
+// ECONNRESET in place of the answer already sent. A client that sends
+// more than MaxRequest, or keeps sending past DrainTimeout, is reset.
+func drain(c net.Conn, r io.Reader) {
+	if u, ok := c.(*net.UnixConn); ok {
+		_ = u.CloseWrite()
+	}
+	_ = c.SetReadDeadline(time.Now().Add(DrainTimeout))
+	_, _ = io.Copy(io.Discard, r)
 }
 
 // Ask sends req to the daemon at path and returns its answer. The errors

@@ -185,6 +185,11 @@ func TestServeRequests(t *testing.T) {
 		{"MaxRequest and a newline beyond", groups(control.MaxRequest)},
 		{"far beyond MaxRequest", groups(4 * control.MaxRequest)},
 		{"MaxRequest of spaces", strings.Repeat(" ", control.MaxRequest) + `{"command":"status"}`},
+		// Found by FuzzServe (4e4dd4f5dc1ff13f): a first line, then more
+		// than the server's read buffer; closing with it unread reset the
+		// client before it read the answer.
+		{"a line and more than a buffer after it", `{"command":"status"}` + "\n" + strings.Repeat("x", 4097)},
+		{"a line and the rest of MaxRequest", `{"command":"status"}` + "\n" + strings.Repeat("x", control.MaxRequest-21)},
 	}
 	h := &counting{}
 	path := serve(t, h)
