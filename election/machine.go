@@ -250,7 +250,15 @@ func stepMaster(m *Machine, now time.Time, ev Event) {
 	switch ev.Kind {
 	case EventTimeout:
 		if m.due(now) {
+			// The next advert is due an interval after this one was due,
+			// not after the timer fired: a timer that fires late (a busy
+			// host) must not slow the advert rate. After a stall of more
+			// than an interval, one advert now and the schedule restarts.
+			next := m.deadline.Add(m.interval)
 			m.advertise(now, ReasonAdvertTimer)
+			if next.After(now) {
+				m.deadline = next
+			}
 		}
 	case EventBowOut, EventShutdown:
 		m.emit(Action{Kind: ActionSendAdvert, Advert: Advert{AdvBase: bowOut, AdvSkew: bowOut, Demote: m.adv.Demote}, Reason: ReasonBowOut})

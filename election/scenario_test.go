@@ -99,6 +99,30 @@ func TestTimers(t *testing.T) {
 	}
 }
 
+// A late timer (a busy host) does not slow the advert rate: the next
+// advert is due an interval after the previous one was due. After a stall
+// longer than an interval the machine sends one advert and restarts its
+// schedule from then, with no burst of catch-up adverts.
+func TestAdvertScheduleLateTimer(t *testing.T) {
+	m := newMachine(t, election.Config{AdvSkew: 26, Self: ip("198.51.100.1")}) // 101.562 ms
+	step(m, t0, ev(election.EventStart))
+	at, _ := fire(t, m)
+	require.Equal(t, M, m.State())
+	iv := m.Interval()
+	due := at.Add(iv)
+	for i := 0; i < 100; i++ {
+		require.Equal(t, due, m.Deadline(), "advert %d", i)
+		acts := step(m, due.Add(2*time.Millisecond), ev(election.EventTimeout)) // 2 ms late each time
+		require.Equal(t, ad(0, 26, 0, election.ReasonAdvertTimer), acts[0])
+		due = due.Add(iv)
+	}
+	// A stall of three intervals: one advert, then every interval from it.
+	late := m.Deadline().Add(3 * iv)
+	require.Equal(t, []election.Action{ad(0, 26, 0, election.ReasonAdvertTimer)}, step(m, late, ev(election.EventTimeout)))
+	require.Equal(t, late.Add(iv), m.Deadline())
+	require.Nil(t, step(m, late.Add(iv/2), ev(election.EventTimeout)), "no catch-up advert")
+}
+
 func TestPreemption(t *testing.T) {
 	// s1_preempt / counter_wrap: a better backup with -P takes over from a
 	// worse master at its first advert; s2a_nopreempt: without -P it stays.
