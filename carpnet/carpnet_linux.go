@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gocarp/gocarp/arp"
 	"github.com/gocarp/gocarp/carp"
@@ -44,7 +45,8 @@ type Interface struct {
 	running  bool
 
 	// usable holds the addresses last seen, true for those usable (not in
-	// duplicate address detection); Run's address watch owns it.
+	// duplicate address detection), nil until Run's address watch has
+	// seen them; the watch writes it, the groups' announcers read it.
 	usable map[netip.Addr]bool
 }
 
@@ -207,8 +209,10 @@ func (i *Interface) NewGroup(cfg carp.Config, opts ...GroupOption) (*carp.Group,
 			return nil, fmt.Errorf("carpnet: %s: %w", i.name, err)
 		}
 	}
+	var wa *waitingAnnouncer
 	if cfg.Announcer == nil {
-		cfg.Announcer = i.annc
+		wa = i.waitingAnnouncer(cfg.VHID)
+		cfg.Announcer = wa
 	}
 	port, err := i.link.Port(cfg.VHID)
 	if err != nil {
@@ -252,6 +256,9 @@ func (i *Interface) NewGroup(cfg carp.Config, opts ...GroupOption) (*carp.Group,
 		}
 		return nil, err
 	}
+	if wa != nil {
+		wa.master = func() bool { return g.State() == carp.StateMaster }
+	}
 	for _, a := range cfg.VIPs {
 		i.owner[a.Unmap().WithZone("")] = g
 	}
@@ -259,6 +266,28 @@ func (i *Interface) NewGroup(cfg carp.Config, opts ...GroupOption) (*carp.Group,
 		i.sets[g] = set
 	}
 	return g, nil
+}
+
+// waitingAnnouncer returns the announcer of a group of vhid that waits
+// for its VIPs to be usable (AnnounceWait). Its master is set once the
+// group exists, before it can announce.
+func (i *Interface) waitingAnnouncer(vhid uint8) *waitingAnnouncer {
+	return &waitingAnnouncer{
+		next: i.annc,
+		usable: func(vip netip.Addr) (bool, bool) {
+			i.mu.Lock()
+			defer i.mu.Unlock()
+			if i.usable == nil {
+				return false, false
+			}
+			return i.usable[vip.Unmap().WithZone("")], true
+		},
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) },
+		wait:  AnnounceWait,
+		failed: func(err error) {
+			i.log.Warn("announcing VIPs that did not appear", "interface", i.name, "vhid", vhid, "err", err)
+		},
+	}
 }
 
 // Remove forgets a group made by NewGroup, once it has stopped (Shutdown
@@ -415,12 +444,11 @@ func (i *Interface) Run(ctx context.Context) error {
 
 // addrsChanged follows the interface's addresses: the link's own-packet
 // filter gets them all, and a VIP of a MASTER that has just become usable
-// is announced again, since the announcement at takeover went out before
-// the address answered: the VIP manager or an up script adds it off the
-// protocol's path, a few milliseconds later, and an IPv6 one added with
-// duplicate address detection answers a second or more later still. A
-// client that asked in between learns the new MAC now, not at the delayed
-// announcement two adverts later.
+// is announced: the VIP manager or an up script adds it off the
+// protocol's path, a few milliseconds after the takeover, and the group's
+// announcer (waitingAnnouncer) left it to this watch; an IPv6 one added
+// with duplicate address detection answers a second or more later still,
+// after the announcer's fallback (AnnounceWait).
 func (i *Interface) addrsChanged(list []netif.Addr) {
 	addrs := make([]netip.Addr, 0, len(list))
 	prefixes := make([]netip.Prefix, 0, len(list))
@@ -433,27 +461,28 @@ func (i *Interface) addrsChanged(list []netif.Addr) {
 	i.link.SetAddrs(addrs)
 	i.mu.Lock()
 	i.addrs = prefixes
+	prev := i.usable
+	i.usable = usable
 	i.mu.Unlock()
-	if i.usable != nil {
+	if prev != nil {
 		for a, ok := range usable {
 			i.mu.Lock()
 			g := i.owner[a]
 			i.mu.Unlock()
-			if !ok || i.usable[a] || g == nil || g.State() != carp.StateMaster {
+			if !ok || prev[a] || g == nil || g.State() != carp.StateMaster {
 				continue
 			}
 			if err := i.annc.Announce([]netip.Addr{a}); err != nil {
 				i.log.Warn("announcing a VIP that became usable", "interface", i.name, "vip", a, "err", err)
 				continue
 			}
-			if _, wasThere := i.usable[a]; wasThere {
+			if _, wasThere := prev[a]; wasThere {
 				i.log.Info("announced a VIP that left duplicate address detection", "interface", i.name, "vip", a)
 			} else {
 				i.log.Debug("announced a VIP that appeared", "interface", i.name, "vip", a)
 			}
 		}
 	}
-	i.usable = usable
 }
 
 // Close closes the socket and the announcer. Close the groups first (their
