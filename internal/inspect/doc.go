@@ -7,8 +7,10 @@
 // Each advert is checked for its IPv4 header checksum and CARP checksum
 // (cksum ok, or which one is bad), and, given the password (-p) and every
 // virtual address of the group (-a, repeated: the HMAC covers all of them,
-// sorted, as the BSD kernels hash them), for its HMAC-SHA1 digest (auth ok
-// or bad). Without a password, or without the VIPs, auth is "unchecked".
+// sorted, as the BSD kernels hash them), for its digest: auth ok for
+// CARP's HMAC-SHA1 (ucarp, the BSDs), secure for gocarp's secure mode
+// (hmac.NewSecureSigner, which only gocarp accepts), bad for neither.
+// Without a password, or without the VIPs, auth is "unchecked".
 // Other packets in the capture are counted and skipped; a protocol-112
 // packet that is no decodable advert (too short, a VRRP packet, a cut
 // capture) gets a "CARP malformed" line with the reason.

@@ -24,9 +24,11 @@ type Summary struct {
 	// ChecksumBad counts decoded adverts whose IPv4 header checksum or
 	// CARP checksum is wrong.
 	ChecksumBad int
-	// AuthOK and AuthBad count decoded adverts whose digest was checked
-	// (a password and the VIPs were given) and matched or did not.
-	AuthOK, AuthBad int
+	// AuthOK, AuthSecure and AuthBad count decoded adverts whose digest
+	// was checked (a password and the VIPs were given): the compatible
+	// HMAC-SHA1 digest matched, gocarp's secure-mode digest matched, or
+	// neither did.
+	AuthOK, AuthSecure, AuthBad int
 	// Malformed counts protocol-112 packets that could not be decoded as
 	// a CARP advertisement (too short, bad IP header, later fragment).
 	Malformed int
@@ -34,13 +36,18 @@ type Summary struct {
 
 // String is a one-line account, for the end of a run.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d packets, %d CARP (%d malformed), %d bad checksum, auth %d ok / %d bad",
-		s.Packets, s.CARP, s.Malformed, s.ChecksumBad, s.AuthOK, s.AuthBad)
+	auth := fmt.Sprintf("auth %d ok / %d bad", s.AuthOK, s.AuthBad)
+	if s.AuthSecure > 0 {
+		auth = fmt.Sprintf("auth %d ok / %d secure / %d bad", s.AuthOK, s.AuthSecure, s.AuthBad)
+	}
+	return fmt.Sprintf("%d packets, %d CARP (%d malformed), %d bad checksum, %s",
+		s.Packets, s.CARP, s.Malformed, s.ChecksumBad, auth)
 }
 
 // Auth results, as printed.
 const (
 	authOK        = "ok"
+	authSecure    = "secure" // gocarp's secure-mode digest (hmac.NewSecureSigner)
 	authBad       = "bad"
 	authUnchecked = "unchecked"
 )
@@ -77,6 +84,7 @@ type engine struct {
 	w       io.Writer
 	stderr  io.Writer
 	signers map[uint8]*hmac.Signer // one per VHID seen: the VHID is hashed
+	secure  map[uint8]*hmac.Signer // the same, secure mode
 	sum     Summary
 	hinted  map[string]bool
 	line    []byte
@@ -89,7 +97,7 @@ func newEngine(opts Options, w io.Writer) (*engine, error) {
 			return nil, fmt.Errorf("inspect: %w", err)
 		}
 	}
-	e := &engine{opts: opts, w: w, stderr: opts.Stderr, signers: map[uint8]*hmac.Signer{}, hinted: map[string]bool{}}
+	e := &engine{opts: opts, w: w, stderr: opts.Stderr, signers: map[uint8]*hmac.Signer{}, secure: map[uint8]*hmac.Signer{}, hinted: map[string]bool{}}
 	if e.stderr == nil {
 		e.stderr = os.Stderr
 	}
@@ -107,7 +115,7 @@ func (e *engine) hint(msg string) {
 
 // finish gives the end-of-run hint for the "bad digest" hunt.
 func (e *engine) finish() {
-	if e.sum.AuthBad > 0 && e.sum.AuthOK == 0 {
+	if e.sum.AuthBad > 0 && e.sum.AuthOK == 0 && e.sum.AuthSecure == 0 {
 		e.hint(hintNoMatch)
 	}
 }
@@ -168,14 +176,18 @@ func (e *engine) handle(ts time.Time, ip []byte, snapped bool) error {
 	auth := authUnchecked
 	switch {
 	case e.opts.Password != nil && len(e.opts.VIPs) > 0:
-		s, err := e.signer(p.Advert.VHID)
+		s, ss, err := e.signer(p.Advert.VHID)
 		if err != nil {
 			return err
 		}
-		if s.Verify(p.Advert.Counter, p.Advert.Digest[:]) {
+		switch {
+		case s.Verify(p.Advert.Counter, p.Advert.Digest[:]):
 			auth = authOK
 			e.sum.AuthOK++
-		} else {
+		case ss.VerifyFields(p.Advert.Fields(), p.Src, p.Advert.Counter, p.Advert.Digest[:]):
+			auth = authSecure
+			e.sum.AuthSecure++
+		default:
 			auth = authBad
 			e.sum.AuthBad++
 		}
@@ -220,16 +232,21 @@ func cksumText(ipOK, carpOK bool) string {
 	return "bad(ip,carp)"
 }
 
-func (e *engine) signer(vhid uint8) (*hmac.Signer, error) {
+// signer returns the compatible and the secure-mode Signer of vhid.
+func (e *engine) signer(vhid uint8) (*hmac.Signer, *hmac.Signer, error) {
 	if s := e.signers[vhid]; s != nil {
-		return s, nil
+		return s, e.secure[vhid], nil
 	}
 	s, err := hmac.NewSigner(e.opts.Password, vhid, e.opts.VIPs)
 	if err != nil {
-		return nil, fmt.Errorf("inspect: %w", err)
+		return nil, nil, fmt.Errorf("inspect: %w", err)
 	}
-	e.signers[vhid] = s
-	return s, nil
+	ss, err := hmac.NewSecureSigner(e.opts.Password, vhid, e.opts.VIPs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("inspect: %w", err)
+	}
+	e.signers[vhid], e.secure[vhid] = s, ss
+	return s, ss, nil
 }
 
 func (e *engine) writeMalformed(ts time.Time, ip []byte, reason string) error {

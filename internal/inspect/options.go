@@ -30,7 +30,8 @@ possibly gzipped; "-" reads standard input) or live on an interface.
   -h, --help             this text
 
 Without -p/-o the password is taken from $` + PasswordEnv + ` if set.
-Without a password, or without -a, digests are shown as "unchecked".
+Without a password, or without -a, digests are shown as "unchecked". auth is
+"ok" for CARP's digest (ucarp, the BSDs), "secure" for gocarp's secure mode.
 `
 
 // Options says how packets are verified and printed.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"io"
 	"net/netip"
 	"strings"
 	"testing"
@@ -295,4 +296,46 @@ func TestBadOptions(t *testing.T) {
 			require.Empty(t, out.String(), "nothing printed before the options are known good")
 		})
 	}
+}
+
+// A secure-mode advert (gocarp only) is recognised as such, apart from the
+// compatible digest; rewriting a field it covers makes it bad.
+func TestSecureDigest(t *testing.T) {
+	ss, err := hmac.NewSecureSigner(synthPass, 9, synthVIPs)
+	require.NoError(t, err)
+	secure := func(src string, counter uint64) *wire.Advert {
+		a := signedAdvert(t, 9, counter)
+		a.Digest = ss.SignFields(a.Fields(), netip.MustParseAddr(src), counter)
+		return a
+	}
+	rewritten := secure("192.0.2.1", 3)
+	rewritten.AdvSkew = 0 // an attacker's better priority
+	data := writePcap(t, layers.LinkTypeRaw,
+		ipv4Advert(t, signedAdvert(t, 9, 1)),
+		ipv4Advert(t, secure("192.0.2.1", 2)),
+		ipv6Advert(t, secure("fe80::1", 4)),
+		ipv4Advert(t, rewritten),
+		ipv6Advert(t, secure("fe80::2", 5)), // signed for another source
+	)
+	var out, stderr bytes.Buffer
+	sum, err := inspect.ReadPcap(bytes.NewReader(data), inspect.Options{Password: synthPass, VIPs: synthVIPs, Stderr: &stderr}, &out)
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2, 2}, []int{sum.AuthOK, sum.AuthSecure, sum.AuthBad}, out.String())
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Len(t, lines, 5)
+	for i, want := range []string{"auth ok", "auth secure", "auth secure", "auth bad", "auth bad"} {
+		require.True(t, strings.HasSuffix(lines[i], want), "line %d: %s", i, lines[i])
+	}
+	require.Contains(t, sum.String(), "auth 1 ok / 2 secure / 2 bad")
+
+	// A secure match is a match: no "no digest matched" hint.
+	only := writePcap(t, layers.LinkTypeRaw, ipv4Advert(t, secure("192.0.2.1", 2)), ipv4Advert(t, rewritten))
+	_, err = inspect.ReadPcap(bytes.NewReader(only), inspect.Options{Password: synthPass, VIPs: synthVIPs, Stderr: &stderr}, io.Discard)
+	require.NoError(t, err)
+	require.Empty(t, stderr.String())
+
+	out.Reset()
+	_, err = inspect.ReadPcap(bytes.NewReader(data), inspect.Options{Password: synthPass, VIPs: synthVIPs, JSON: true, Stderr: &stderr}, &out)
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(out.String(), `"auth":"secure"`), out.String())
 }
