@@ -83,6 +83,18 @@ func writeStatus(w io.Writer, st *control.Status, now time.Time) {
 			g.AdvBase, g.AdvSkew, g.Demote, g.AdvertsSent, g.AdvertsReceived, dropped)
 	}
 	_ = tw.Flush()
+	// Secure mode is not CARP as ucarp and the BSDs speak it: say which
+	// groups use it, for the operator who wonders why a ucarp peer drops
+	// their adverts.
+	var secure []string
+	for _, g := range st.Groups {
+		if g.Secure {
+			secure = append(secure, g.Name)
+		}
+	}
+	if len(secure) > 0 {
+		fmt.Fprintf(w, "\nsecure mode (gocarp peers only): %s\n", strings.Join(secure, ", "))
+	}
 	// What each demoted group's demotion is made of.
 	var demoted []control.GroupStatus
 	for _, g := range st.Groups {

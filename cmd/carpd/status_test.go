@@ -38,6 +38,16 @@ uplink  down   5s ago  30    2         200     outside  exit status 1
 `, b.String())
 }
 
+func TestWriteStatusSecure(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	writeStatus(&b, &control.Status{Groups: []control.GroupStatus{{Name: "web", Secure: true}, {Name: "db"}, {Name: "dns", Secure: true}}}, now)
+	require.Contains(t, b.String(), "\nsecure mode (gocarp peers only): web, dns\n")
+	b.Reset()
+	writeStatus(&b, &control.Status{Groups: []control.GroupStatus{{Name: "db"}}}, now)
+	require.NotContains(t, b.String(), "secure")
+}
+
 func TestWriteStatusLeaving(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	var b bytes.Buffer

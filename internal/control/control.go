@@ -137,6 +137,9 @@ type GroupStatus struct {
 	Checks          []string `json:"checks,omitempty"`
 	TrackInterfaces []string `json:"track_interfaces,omitempty"`
 	Sync            string   `json:"sync,omitempty"`
+	// Secure: the group speaks gocarp's secure mode (only gocarp peers
+	// accept its adverts).
+	Secure bool `json:"secure,omitempty"`
 }
 
 // Handler is the daemon's side. Errors go back to the client as they are.

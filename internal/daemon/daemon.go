@@ -360,6 +360,7 @@ func (d *Daemon) Status() control.Status {
 			gs.TrackInterfaces = append(gs.TrackInterfaces, fmt.Sprintf("%s:%d", t.Interface, t.Demote))
 		}
 		gs.Sync = g.cfg.Sync
+		gs.Secure = g.cfg.Secure
 		st.Groups = append(st.Groups, gs)
 	}
 	names := make([]string, 0, len(d.links))
