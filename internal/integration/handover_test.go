@@ -3,20 +3,16 @@ package integration
 import (
 	"encoding/binary"
 	"encoding/json"
-	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os/exec"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/icmp"
-	"golang.org/x/net/ipv4"
 
 	"github.com/gocarp/gocarp/internal/control"
+	labnet "github.com/gocarp/gocarp/internal/lab"
 	"github.com/gocarp/gocarp/internal/netns"
 )
 
@@ -45,10 +41,13 @@ func TestHandoverMakeBeforeBreak(t *testing.T) {
 		return ok && st.State == "BACKUP" && st.Master == a.Addr.Addr().String()
 	})
 	capture := client.Capture(t)
-	p := startEchoProbe(t, client, web, 10*time.Millisecond)
+	every := 10 * time.Millisecond
+	p, err := labnet.StartPinger(client.Namespace, web, every)
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Stop(0) })
 	waitFor(t, "the client reaches the VIP through A", func() bool {
 		mac, ok := client.Neighbor(web)
-		return p.answered() > 10 && ok && mac.String() == a.MAC.String()
+		return p.Outage(time.Time{}, time.Now()).Answered > 10 && ok && mac.String() == a.MAC.String()
 	})
 
 	out, err := exec.Command(carpdBin, "handover", "web", "--control", sockA).CombinedOutput()
@@ -62,10 +61,11 @@ func TestHandoverMakeBeforeBreak(t *testing.T) {
 	// Long enough for A to advertise again if it were still a master
 	// (advbase 1), and for B to have advertised since.
 	time.Sleep(stableFor)
-	res := p.stop()
+	p.Stop(time.Second) // a last second for late replies
+	res := p.Outage(time.Time{}, time.Now())
 	t.Logf("client: %d echo requests every %v, %d answered, longest run lost %d (%v), longest gap between answered requests %v",
-		res.sent, res.every, res.answered, res.maxLostRun, time.Duration(res.maxLostRun)*res.every, res.maxGap)
-	require.Less(t, time.Duration(res.maxLostRun)*res.every, 100*time.Millisecond, "client outage")
+		res.Sent, every, res.Answered, res.MaxLostRun, time.Duration(res.MaxLostRun)*every, res.MaxGap)
+	require.Less(t, time.Duration(res.MaxLostRun)*every, 100*time.Millisecond, "client outage")
 
 	sa, sb := statusOf(t, sockA).Groups[0], statusOf(t, sockB).Groups[0]
 	require.Equal(t, "BACKUP", sa.State)
@@ -144,134 +144,4 @@ func carpAdverts(c *netns.Capture, vhid uint8) []capturedAdvert {
 		out = append(out, capturedAdvert{src: netip.AddrFrom4([4]byte(ip[12:16])), vhid: carp[1], advskew: carp[2], advbase: carp[5]})
 	}
 	return out
-}
-
-// echoProbe sends an ICMP echo request to dst every interval from a host's
-// namespace and records which are answered. Its socket is made in the
-// namespace; sending and reading then work from any thread.
-type echoProbe struct {
-	conn  *icmp.PacketConn
-	dst   netip.Addr
-	id    int
-	every time.Duration
-
-	mu     sync.Mutex
-	sentAt []time.Time
-	got    []bool
-	stopc  chan struct{}
-	wg     sync.WaitGroup
-}
-
-// probeResult sums up a echoProbe's run.
-type probeResult struct {
-	sent, answered int
-	every          time.Duration
-	maxLostRun     int           // the longest run of consecutive unanswered requests
-	maxGap         time.Duration // the longest time between the sending of two consecutive answered requests
-}
-
-func startEchoProbe(t *testing.T, h *netns.Host, dst netip.Addr, every time.Duration) *echoProbe {
-	t.Helper()
-	p := &echoProbe{dst: dst, id: rand.IntN(0xffff), every: every, stopc: make(chan struct{})}
-	var err error
-	h.Run(t, func() { p.conn, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0") })
-	require.NoError(t, err)
-	p.wg.Add(2)
-	go p.send()
-	go p.receive()
-	t.Cleanup(func() { p.stop() })
-	return p
-}
-
-func (p *echoProbe) send() {
-	defer p.wg.Done()
-	start := time.Now()
-	for i := 0; i < 0x10000; i++ {
-		// An absolute schedule; after a stall it resumes, without a burst.
-		if d := time.Until(start.Add(time.Duration(i) * p.every)); d > 0 {
-			select {
-			case <-p.stopc:
-				return
-			case <-time.After(d):
-			}
-		} else {
-			select {
-			case <-p.stopc:
-				return
-			default:
-			}
-		}
-		msg := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: p.id, Seq: i, Data: []byte("gocarp handover")}}
-		b, _ := msg.Marshal(nil)
-		p.mu.Lock()
-		p.sentAt = append(p.sentAt, time.Now())
-		p.got = append(p.got, false)
-		p.mu.Unlock()
-		_, _ = p.conn.WriteTo(b, &net.IPAddr{IP: p.dst.AsSlice()})
-	}
-}
-
-func (p *echoProbe) receive() {
-	defer p.wg.Done()
-	buf := make([]byte, 1500)
-	for {
-		n, from, err := p.conn.ReadFrom(buf)
-		if err != nil {
-			return // closed
-		}
-		m, err := icmp.ParseMessage(1, buf[:n])
-		if err != nil || m.Type != ipv4.ICMPTypeEchoReply || from.String() != p.dst.String() {
-			continue
-		}
-		if e, ok := m.Body.(*icmp.Echo); ok && e.ID == p.id {
-			p.mu.Lock()
-			if e.Seq < len(p.got) {
-				p.got[e.Seq] = true
-			}
-			p.mu.Unlock()
-		}
-	}
-}
-
-// answered counts the answered requests so far.
-func (p *echoProbe) answered() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, g := range p.got {
-		if g {
-			n++
-		}
-	}
-	return n
-}
-
-// stop stops sending, waits a last second for late replies, and sums up
-// the requests from the first answered one to the last answered one.
-func (p *echoProbe) stop() probeResult {
-	select {
-	case <-p.stopc:
-	default:
-		close(p.stopc)
-		time.Sleep(time.Second)
-		_ = p.conn.Close()
-	}
-	p.wg.Wait()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r := probeResult{sent: len(p.sentAt), every: p.every}
-	last, run := -1, 0
-	for i, g := range p.got {
-		if !g {
-			run++
-			continue
-		}
-		r.answered++
-		if last >= 0 {
-			r.maxLostRun = max(r.maxLostRun, run)
-			r.maxGap = max(r.maxGap, p.sentAt[i].Sub(p.sentAt[last]))
-		}
-		last, run = i, 0
-	}
-	return r
 }
