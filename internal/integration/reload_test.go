@@ -35,10 +35,10 @@ type tapped struct {
 	advskew uint8
 }
 
-// tap listens on h's eth0 until the test ends.
-func tap(t *testing.T, h *netns.Host) *advertTap {
+// listenCARP hands fn the IP packet of every CARP advert h hears on its
+// eth0, with its parse, until the test ends.
+func listenCARP(t *testing.T, h *netns.Host, fn func(b []byte, p *wire.Packet)) {
 	t.Helper()
-	at := &advertTap{}
 	var conn *afpacket.Conn
 	h.Run(t, func() {
 		var err error
@@ -48,13 +48,21 @@ func tap(t *testing.T, h *netns.Host) *advertTap {
 	t.Cleanup(func() { _ = conn.Close() })
 	require.NoError(t, conn.Listen(func(b []byte) {
 		var p wire.Packet
-		if p.UnmarshalBinary(b) != nil {
-			return
+		if p.UnmarshalBinary(b) == nil {
+			fn(b, &p)
 		}
+	}))
+}
+
+// tap records the adverts h hears until the test ends.
+func tap(t *testing.T, h *netns.Host) *advertTap {
+	t.Helper()
+	at := &advertTap{}
+	listenCARP(t, h, func(_ []byte, p *wire.Packet) {
 		at.mu.Lock()
 		at.seen = append(at.seen, tapped{at: time.Now(), src: p.Src, vhid: p.Advert.VHID, advskew: p.Advert.AdvSkew})
 		at.mu.Unlock()
-	}))
+	})
 	return at
 }
 

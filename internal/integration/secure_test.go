@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gocarp/gocarp/internal/netns"
-	"github.com/gocarp/gocarp/transport/afpacket"
 	"github.com/gocarp/gocarp/wire"
 )
 
@@ -53,22 +52,14 @@ type rawTap struct {
 func tapRaw(t *testing.T, h *netns.Host, src netip.Addr) *rawTap {
 	t.Helper()
 	rt := &rawTap{}
-	var conn *afpacket.Conn
-	h.Run(t, func() {
-		var err error
-		conn, err = afpacket.Listen(afpacket.Config{Interface: "eth0"})
-		require.NoError(t, err)
-	})
-	t.Cleanup(func() { _ = conn.Close() })
-	require.NoError(t, conn.Listen(func(b []byte) {
-		var p wire.Packet
-		if p.UnmarshalBinary(b) != nil || p.Src != src {
+	listenCARP(t, h, func(b []byte, p *wire.Packet) {
+		if p.Src != src {
 			return
 		}
 		rt.mu.Lock()
 		rt.pkts = append(rt.pkts, slices.Clone(b))
 		rt.mu.Unlock()
-	}))
+	})
 	return rt
 }
 
