@@ -19,10 +19,10 @@ import (
 	"golang.org/x/net/ipv4"
 )
 
-// inNamespace runs fn on an OS thread switched into the named network
+// InNamespace runs fn on an OS thread switched into the named network
 // namespace. Sockets fn opens stay in that namespace after it returns. If the
 // thread cannot be switched back it stays locked, so Go retires it.
-func inNamespace(ns string, fn func() error) error {
+func InNamespace(ns string, fn func() error) error {
 	runtime.LockOSThread()
 	orig, err := netns.Get()
 	if err != nil {
@@ -51,7 +51,7 @@ func inNamespace(ns string, fn func() error) error {
 // sysctl sets net.* sysctls ("net.ipv6.conf.all.disable_ipv6=1") inside ns:
 // /proc/sys/net shows the namespace of the thread that opens it.
 func sysctl(_ context.Context, ns string, settings ...string) error {
-	return inNamespace(ns, func() error {
+	return InNamespace(ns, func() error {
 		for _, s := range settings {
 			key, value, ok := strings.Cut(s, "=")
 			if !ok || !strings.HasPrefix(key, "net.") {
@@ -71,7 +71,7 @@ func sysctl(_ context.Context, ns string, settings ...string) error {
 // binary.
 func Ping(ctx context.Context, ns string, dst netip.Addr, timeout time.Duration) (time.Duration, error) {
 	var conn *icmp.PacketConn
-	err := inNamespace(ns, func() error {
+	err := InNamespace(ns, func() error {
 		var err error
 		conn, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
 		return err

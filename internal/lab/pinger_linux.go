@@ -45,7 +45,7 @@ type Outage struct {
 // 65536 requests). Stop it with Stop.
 func StartPinger(ns string, dst netip.Addr, every time.Duration) (*Pinger, error) {
 	p := &Pinger{dst: dst, id: rand.IntN(0xffff), every: every, stopc: make(chan struct{})}
-	err := inNamespace(ns, func() error {
+	err := InNamespace(ns, func() error {
 		var err error
 		p.conn, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
 		return err

@@ -44,7 +44,7 @@ type Watcher struct {
 // every advert, from one goroutine, in arrival order; it must not block long.
 func WatchAdverts(ns string, fn func(Advert)) (*Watcher, error) {
 	var fd int
-	err := inNamespace(ns, func() error {
+	err := InNamespace(ns, func() error {
 		ifi, err := net.InterfaceByName(Interface)
 		if err != nil {
 			return err

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,7 +21,6 @@ import (
 	"unsafe"
 
 	"github.com/gocarp/gocarp/internal/lab"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -256,7 +254,7 @@ func (e *env) advertsBetween(from, to time.Time) []advert {
 // The returned function stops it; fn is not called after it returns.
 func watch(ns string, fn func(frame, time.Time)) (func(), error) {
 	fd := -1
-	err := inNamespace(ns, func() error {
+	err := lab.InNamespace(ns, func() error {
 		ifi, err := net.InterfaceByName(iface)
 		if err != nil {
 			return err
@@ -336,32 +334,3 @@ func stamp(oob []byte) time.Time {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// inNamespace runs fn on an OS thread switched into the network namespace
-// ns; sockets it opens stay there.
-func inNamespace(ns string, fn func() error) error {
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	ferr := fn()
-	if err := netns.Set(orig); err != nil {
-		// The thread stays locked: Go retires it with the goroutine.
-		return errors.Join(ferr, err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
-}

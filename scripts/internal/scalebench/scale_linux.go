@@ -52,7 +52,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +61,6 @@ import (
 	"time"
 
 	"github.com/gocarp/gocarp/internal/lab"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -707,7 +705,7 @@ type advertCounter struct {
 
 func countAdverts(ns string, n int) (*advertCounter, error) {
 	fd := -1
-	err := inNamespace(ns, func() error {
+	err := lab.InNamespace(ns, func() error {
 		ifi, err := net.InterfaceByName(lab.Interface)
 		if err != nil {
 			return err
@@ -773,35 +771,6 @@ func (c *advertCounter) close() {
 	c.stop.Store(true)
 	<-c.done
 	unix.Close(c.fd)
-}
-
-// inNamespace runs fn on an OS thread switched into the network namespace
-// ns; sockets it opens stay there.
-func inNamespace(ns string, fn func() error) error {
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	ferr := fn()
-	if err := netns.Set(orig); err != nil {
-		// The thread stays locked: Go retires it with the goroutine.
-		return errors.Join(ferr, err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
