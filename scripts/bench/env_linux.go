@@ -253,33 +253,9 @@ func (e *env) advertsBetween(from, to time.Time) []advert {
 // passes the adverts and echo replies to fn (one goroutine, in order).
 // The returned function stops it; fn is not called after it returns.
 func watch(ns string, fn func(frame, time.Time)) (func(), error) {
-	fd := -1
-	err := lab.InNamespace(ns, func() error {
-		ifi, err := net.InterfaceByName(iface)
-		if err != nil {
-			return err
-		}
-		proto := htons(unix.ETH_P_IP)
-		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(proto)); err != nil {
-			return err
-		}
-		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: proto, Ifindex: ifi.Index})
-	})
-	if err == nil {
-		err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	}
-	if err == nil {
-		// Blocking reads that give up every 100 ms to look at stop.
-		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 100000})
-	}
-	if err == nil {
-		err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
-	}
+	fd, err := lab.PacketSocket(ns, iface, 100*time.Millisecond, 8<<20, true)
 	if err != nil {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
-		return nil, fmt.Errorf("packet socket in %s: %w", ns, err)
+		return nil, err
 	}
 	var stop sync.Once
 	stopping := make(chan struct{})
@@ -332,5 +308,3 @@ func stamp(oob []byte) time.Time {
 	}
 	return time.Now()
 }
-
-func htons(v uint16) uint16 { return v<<8 | v>>8 }

@@ -704,32 +704,11 @@ type advertCounter struct {
 }
 
 func countAdverts(ns string, n int) (*advertCounter, error) {
-	fd := -1
-	err := lab.InNamespace(ns, func() error {
-		ifi, err := net.InterfaceByName(lab.Interface)
-		if err != nil {
-			return err
-		}
-		proto := int(htons(unix.ETH_P_IP))
-		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto); err != nil {
-			return err
-		}
-		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: ifi.Index})
-	})
-	if err == nil {
-		// Blocking reads that give up every 200 ms to look at stop.
-		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 200000})
-	}
-	if err == nil {
-		// N adverts sent in one burst overflow the default buffer (about
-		// 200 KB, at some 1 KB of truesize per frame).
-		err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20)
-	}
+	// N adverts sent in one burst overflow the default buffer (about
+	// 200 KB, at some 1 KB of truesize per frame).
+	fd, err := lab.PacketSocket(ns, lab.Interface, 200*time.Millisecond, 16<<20, false)
 	if err != nil {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
-		return nil, fmt.Errorf("packet socket in %s: %w", ns, err)
+		return nil, err
 	}
 	c := &advertCounter{fd: fd, done: make(chan struct{})}
 	go func() {
@@ -772,8 +751,6 @@ func (c *advertCounter) close() {
 	<-c.done
 	unix.Close(c.fd)
 }
-
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times (100 on Linux).
 func clockTicks() int {
