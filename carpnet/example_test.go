@@ -7,6 +7,7 @@ import (
 
 	"github.com/gocarp/gocarp/carp"
 	"github.com/gocarp/gocarp/carpnet"
+	"github.com/gocarp/gocarp/netif"
 )
 
 // A service embeds a failover group on eth0: the VIP is on the interface
@@ -57,4 +58,50 @@ func ExampleInterface_NewGroup() {
 		defer g.Close()
 	}
 	_ = ifc.Run(context.Background())
+}
+
+// Interface tracking and a sync set, as carpd's track_interfaces and sync
+// keys do them, with the library's pieces: the uplink's carrier demotes
+// both groups by 240 while it is down (each through a source of its own,
+// so that a health check's demotion is not overwritten), and the two
+// groups, a router's outside and inside, move as one.
+func ExampleInterface_NewGroup_trackInterface() {
+	ctx := context.Background()
+	ifc, err := carpnet.Open(carpnet.Config{Interface: "eth0"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ifc.Close()
+	var set []*carp.Group
+	for _, vhid := range []uint8{1, 2} {
+		g, err := ifc.NewGroup(carp.Config{
+			VHID:     vhid,
+			VIPs:     []netip.Addr{netip.AddrFrom4([4]byte{198, 51, 100, 100 + vhid})},
+			Password: []byte("secret"),
+			Preempt:  true, // a demoted master's better backup takes over
+		}, carpnet.ManageVIPs)
+		if err != nil {
+			log.Fatal(err)
+		}
+		set = append(set, g)
+	}
+	go func() {
+		err := netif.WatchLink(ctx, "eth1", nil, func(up bool) {
+			n, reason := uint8(240), "eth1 carrier lost"
+			if up {
+				n, reason = 0, "eth1 carrier back"
+			}
+			for _, g := range set {
+				_, _ = g.Demote("track eth1", n, reason)
+			}
+		})
+		if err != nil {
+			log.Print(err)
+		}
+	}()
+	for _, g := range set {
+		_ = g.Start()
+		defer g.Close()
+	}
+	_ = ifc.Run(ctx)
 }
