@@ -316,8 +316,16 @@ func (d *Daemon) apply(cfg *config.Config) ([]string, error) {
 	d.dm.Lock()
 	d.pruneRunners()
 	d.dm.Unlock()
-	if cfg.Control != d.cfgControl || cfg.HTTP != d.cfgHTTP {
-		d.log.Warn("reload: [control] and [http] take effect at the next start")
+	// The control socket answers this very reload, and the HTTP listener
+	// is cmd/carpd's: neither moves while carpd runs. Say so to the
+	// operator, not only to the log.
+	if cfg.Control != d.cfgControl {
+		d.log.Warn("reload: [control] changed; it takes effect at the next start")
+		done = append(done, "[control] changed: not applied, it takes effect when carpd restarts")
+	}
+	if cfg.HTTP != d.cfgHTTP {
+		d.log.Warn("reload: [http] changed; it takes effect at the next start")
+		done = append(done, "[http] changed: not applied, it takes effect when carpd restarts")
 	}
 	if unchanged > 0 {
 		done = append(done, fmt.Sprintf("%d group(s) unchanged", unchanged))

@@ -225,4 +225,15 @@ func TestReload(t *testing.T) {
 	require.Contains(t, string(out), "eth0-1: advskew 20 -> 0 (in place)")
 	require.Contains(t, string(out), "eth0-2: advskew 0 -> 30 (in place)")
 	require.Contains(t, string(out), "48 group(s) unchanged")
+
+	// [http] does not move under a running carpd: carpd reload says so
+	// and applies the rest.
+	cur, err := os.ReadFile(cfgA)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgA, append(cur, "\n[http]\nlisten = \"127.0.0.1:9108\"\n"...), 0o600))
+	out, err = exec.Command(carpdBin, "reload", "--control", sockA).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "[http] changed: not applied, it takes effect when carpd restarts")
+	require.Contains(t, string(out), "50 group(s) unchanged")
+	require.Equal(t, after, transitions())
 }
