@@ -319,13 +319,14 @@ func (d *Daemon) apply(cfg *config.Config) ([]string, error) {
 	// The control socket answers this very reload, and the HTTP listener
 	// is cmd/carpd's: neither moves while carpd runs. Say so to the
 	// operator, not only to the log.
-	if cfg.Control != d.cfgControl {
-		d.log.Warn("reload: [control] changed; it takes effect at the next start")
-		done = append(done, "[control] changed: not applied, it takes effect when carpd restarts")
-	}
-	if cfg.HTTP != d.cfgHTTP {
-		d.log.Warn("reload: [http] changed; it takes effect at the next start")
-		done = append(done, "[http] changed: not applied, it takes effect when carpd restarts")
+	for _, t := range []struct{ table, started, now string }{
+		{"[control]", d.cfgControl, cfg.Control},
+		{"[http]", d.cfgHTTP, cfg.HTTP},
+	} {
+		if t.now != t.started {
+			d.log.Warn("reload: " + t.table + " changed; it takes effect at the next start")
+			done = append(done, t.table+" changed: not applied, it takes effect when carpd restarts")
+		}
 	}
 	if unchanged > 0 {
 		done = append(done, fmt.Sprintf("%d group(s) unchanged", unchanged))

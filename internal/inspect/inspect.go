@@ -83,8 +83,7 @@ type engine struct {
 	opts    Options
 	w       io.Writer
 	stderr  io.Writer
-	signers map[uint8]*hmac.Signer // one per VHID seen: the VHID is hashed
-	secure  map[uint8]*hmac.Signer // the same, secure mode
+	signers map[uint8]signerPair // one per VHID seen: the VHID is hashed
 	sum     Summary
 	hinted  map[string]bool
 	line    []byte
@@ -97,7 +96,7 @@ func newEngine(opts Options, w io.Writer) (*engine, error) {
 			return nil, fmt.Errorf("inspect: %w", err)
 		}
 	}
-	e := &engine{opts: opts, w: w, stderr: opts.Stderr, signers: map[uint8]*hmac.Signer{}, secure: map[uint8]*hmac.Signer{}, hinted: map[string]bool{}}
+	e := &engine{opts: opts, w: w, stderr: opts.Stderr, signers: map[uint8]signerPair{}, hinted: map[string]bool{}}
 	if e.stderr == nil {
 		e.stderr = os.Stderr
 	}
@@ -232,10 +231,13 @@ func cksumText(ipOK, carpOK bool) string {
 	return "bad(ip,carp)"
 }
 
+// signerPair is a VHID's compatible and secure-mode Signer.
+type signerPair struct{ compat, secure *hmac.Signer }
+
 // signer returns the compatible and the secure-mode Signer of vhid.
 func (e *engine) signer(vhid uint8) (*hmac.Signer, *hmac.Signer, error) {
-	if s := e.signers[vhid]; s != nil {
-		return s, e.secure[vhid], nil
+	if p, ok := e.signers[vhid]; ok {
+		return p.compat, p.secure, nil
 	}
 	s, err := hmac.NewSigner(e.opts.Password, vhid, e.opts.VIPs)
 	if err != nil {
@@ -245,7 +247,7 @@ func (e *engine) signer(vhid uint8) (*hmac.Signer, *hmac.Signer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("inspect: %w", err)
 	}
-	e.signers[vhid], e.secure[vhid] = s, ss
+	e.signers[vhid] = signerPair{s, ss}
 	return s, ss, nil
 }
 
